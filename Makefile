@@ -1,0 +1,46 @@
+# The two commands of the README: `make harvest` (the suite) and `make test` (everything).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HARVEST_ARGS ?=
+
+.PHONY: harvest test unit sut-tests project-tests lint format deps venv bench clean
+
+harvest: deps venv
+	$(BIN)/harvest $(HARVEST_ARGS)
+
+test: deps venv lint sut-tests project-tests
+	$(BIN)/harvest $(HARVEST_ARGS)
+
+sut-tests: venv
+	cd sut && ../$(BIN)/python manage.py test
+
+project-tests: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Debian packages: installed with apt-get as root; otherwise the exact command is printed.
+deps:
+	@./stack/install-debian-packages debian-packages.txt
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+bench: deps venv
+	@./stack/install-debian-packages bench/debian-packages.txt
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) reports var *.egg-info

@@ -1,0 +1,66 @@
+@cache
+Feature: Pages are served by nginx straight from memcached
+  In order to serve every reader quickly and cheaply
+  As the publisher
+  I want each public page rendered once by Django, then served by nginx from memcached
+
+  Background:
+    Given a published post "Hello world" at "/blog/hello-world/"
+
+  Scenario: The first visit renders the page and stores it under nginx's key
+    When a reader visits "/blog/hello-world/"
+    Then the page is rendered by Django
+    And memcached holds the page under md5 of the host and "/blog/hello-world/"
+
+  Scenario: The next visit is served from memcached, unchanged
+    Given a reader has visited "/blog/hello-world/"
+    When another reader visits "/blog/hello-world/"
+    Then the page is served from memcached
+    And the reader sees the same page as the first reader
+
+  Scenario Outline: A page is served from memcached whatever its URI looks like (<kind>)
+    Given a reader has visited "<uri>"
+    When another reader visits "<uri>"
+    Then the page is served from memcached
+    And memcached holds the page under md5 of the host and "<uri>"
+
+    Examples:
+      | kind               | uri                       |
+      | query string       | /?page=1                  |
+      | percent-encoding   | /blog/hello%2Dworld/      |
+      | lower-case escape  | /blog/hello%2dworld/      |
+      | empty query string | /blog/hello-world/?       |
+
+  Scenario: The host in the key is lowercased and has no port
+    When a reader visits "/blog/hello-world/" on host "LocalHost"
+    Then memcached holds the page under md5 of "localhost" and "/blog/hello-world/"
+
+  Scenario: A page from memcached carries the headers of the rendered page
+    Given a reader has visited "/blog/hello-world/"
+    When another reader visits "/blog/hello-world/"
+    Then the page is served from memcached
+    And the page carries the same security headers as the rendered page
+
+  Scenario: A stored page expires by itself
+    When a reader visits "/blog/hello-world/"
+    Then the stored page for "/blog/hello-world/" expires within 300 seconds
+
+  Scenario: A missing page is not stored
+    When a reader visits "/blog/no-such-post/"
+    Then the reader gets a 404 page
+    And memcached holds nothing for "/blog/no-such-post/"
+
+  Scenario: A draft is not shown, nor stored
+    Given a draft post "Unfinished thoughts" at "/blog/unfinished/"
+    When a reader visits "/blog/unfinished/"
+    Then the reader gets a 404 page
+    And memcached holds nothing for "/blog/unfinished/"
+
+  Scenario: A form posted to a page is not stored
+    When a reader posts a form to "/"
+    Then memcached holds nothing for "/"
+
+  Scenario: A request for headers only is not stored
+    When a reader asks only for the headers of "/blog/hello-world/"
+    Then the reader gets a 200 page
+    And memcached holds nothing for "/blog/hello-world/"

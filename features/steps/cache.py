@@ -1,0 +1,80 @@
+"""Steps about the page cache: what memcached holds, and who served a page."""
+
+from behave import then
+
+from support import memcached
+
+SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy")
+
+
+def _last(context):
+    return context.responses[-1]
+
+
+def _key(context, uri, host=None):
+    return memcached.nginx_key(host or _last(context).host, uri)
+
+
+@then("the page is rendered by Django")
+def step_rendered(context):
+    response = _last(context)
+    assert response.status == 200, f"expected a rendered page, got status {response.status}"
+    cache = response.header("X-Cache")
+    assert cache == "MISS", f"expected a page rendered by Django, got X-Cache={cache!r}"
+
+
+@then("the page is served from memcached")
+def step_hit(context):
+    response = _last(context)
+    cache = response.header("X-Cache")
+    assert response.status == 200, f"expected a stored page, got status {response.status}"
+    assert cache == "HIT", f"expected a memcached hit, got X-Cache={cache!r}"
+
+
+@then("the reader sees the same page as the first reader")
+def step_same_body(context):
+    first, last = context.first_response.body, _last(context).body
+    assert last == first, f"bodies differ: first {len(first)} bytes, now {len(last)} bytes"
+
+
+@then('memcached holds the page under md5 of the host and "{uri}"')
+def step_stored_under(context, uri):
+    key = _key(context, uri)
+    stored = memcached.read(context.stack.memcached, key)
+    assert stored is not None, f"nothing stored under md5({_last(context).host.split(':')[0]}{uri}) = {key}"
+    assert stored == _last(context).body, f"memcached holds {len(stored)} bytes under {key}, not the page served"
+
+
+@then('memcached holds the page under md5 of "{host}" and "{uri}"')
+def step_stored_under_host(context, host, uri):
+    key = memcached.nginx_key(host, uri)
+    stored = memcached.read(context.stack.memcached, key)
+    assert stored == _last(context).body, f"the page is not stored under md5({host}{uri}) = {key}"
+
+
+@then('memcached holds nothing for "{uri}"')
+def step_not_stored(context, uri):
+    key = _key(context, uri)
+    stored = memcached.read(context.stack.memcached, key)
+    assert stored is None, f"memcached holds {len(stored)} bytes under md5(host + {uri}) = {key}: {stored[:200]!r}"
+
+
+@then('the stored page for "{uri}" expires within {seconds:d} seconds')
+def step_ttl(context, uri, seconds):
+    ttl = memcached.remaining_ttl(context.stack.memcached, _key(context, uri))
+    assert ttl is not None, f"nothing stored for {uri}"
+    assert 0 < ttl <= seconds, f"expected the entry to expire within {seconds} s, its TTL is {ttl}"
+
+
+@then("the page carries the same security headers as the rendered page")
+def step_same_headers(context):
+    rendered, served = context.first_response, _last(context)
+    for name in SECURITY_HEADERS:
+        assert rendered.header(name), f"the rendered page has no {name} header"
+        assert served.header(name) == rendered.header(name), (
+            f"{name}: rendered {rendered.header(name)!r}, served from memcached {served.header(name)!r}"
+        )
+    content_type = served.header("Content-Type")
+    assert content_type == rendered.header("Content-Type"), (
+        f"Content-Type: rendered {rendered.header('Content-Type')!r}, from memcached {content_type!r}"
+    )

@@ -1,0 +1,34 @@
+"""Content the scenarios start from, written straight to the test database."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+
+def author(username="editor", name="Erin Editor"):
+    first, _, last = name.partition(" ")
+    user, _ = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last}
+    )
+    return user
+
+
+def slug_of(uri):
+    """The slug in a post's URI, /blog/<slug>/."""
+    prefix = "/blog/"
+    assert uri.startswith(prefix) and uri.endswith("/"), f"not a post URI: {uri!r}"
+    return uri[len(prefix) : -1]
+
+
+def post(title, uri=None, *, slug=None, body="", published=True, age_days=0, writer=None):
+    from blog.models import Post
+
+    return Post.objects.create(
+        title=title,
+        slug=slug or slug_of(uri),
+        body=body or f"{title}. A post for the suite.",
+        author=writer or author(),
+        status=Post.Status.PUBLISHED if published else Post.Status.DRAFT,
+        published_at=timezone.now() - timedelta(days=age_days) if published else None,
+    )

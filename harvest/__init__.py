@@ -1,0 +1,1 @@
+"""harvest: Lettuce's command line on behave's engine."""

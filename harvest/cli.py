@@ -1,0 +1,168 @@
+"""`harvest`: Lettuce's command line, run on behave.
+
+Exit status: 0 when every scenario passed, 1 when one failed or a step has no definition,
+2 on bad usage (an unknown option, a missing path, a feature file that does not parse, a
+selection that matches no scenario), 130 when interrupted.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from harvest import reports
+from harvest.features import FeatureError, load_features, selected_scenarios
+from harvest.tags import TagError, named_tags, to_expression
+
+ROOT = Path(__file__).resolve().parent.parent
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad input: one line on stderr, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see harvest --help)")
+
+
+def build_parser(prog="harvest"):
+    parser = Parser(
+        prog=prog,
+        description="Run the acceptance suite (Lettuce's interface on behave).",
+        epilog="Tags: repeated -t are OR'd, -t -x excludes x and always wins, "
+        "-t ~x is fuzzy; a behave expression such as 'cache and not slow' is accepted too.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)")
+    parser.add_argument("-t", "--tag", "--tags", dest="tags", action="append", default=[], metavar="TAG")
+    parser.add_argument("-s", "--scenarios", metavar="N[,N...]", help="run only these scenarios (1-based) of each feature")
+    parser.add_argument(
+        "-v", "--verbosity", type=int, choices=range(5), default=3, metavar="0-4",
+        help="0 summary only, 1 dots, 2 scenario names, 3 the Gherkin (default), 4 and all output",
+    )  # fmt: skip
+    parser.add_argument("--failfast", action="store_true", help="stop at the first failing scenario")
+    parser.add_argument("--with-xunit", action="store_true", help="write a JUnit XML report")
+    parser.add_argument("--xunit-file", default="lettucetests.xml", metavar="FILE")
+    parser.add_argument("--with-jsonreport", action="store_true", help="write a JSON report")
+    parser.add_argument("--jsonreport-file", default="lettucetests.json", metavar="FILE")
+    parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
+    parser.add_argument("-d", "--debug-mode", action="store_true", help="run the site with DEBUG on")
+    parser.add_argument("--stack", choices=["local"], default=os.environ.get("HARVEST_STACK", "local"))
+    parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default=None)
+    parser.add_argument("--headed", action="store_true", help="show the browser window")
+    parser.add_argument("--no-color", action="store_true")
+    return parser
+
+
+def _scenario_numbers(text):
+    try:
+        numbers = {int(n) for n in text.split(",") if n.strip()}
+    except ValueError:
+        raise UsageError(f"-s takes scenario numbers such as 1,3; got {text!r}") from None
+    if not numbers or min(numbers) < 1:
+        raise UsageError(f"-s takes scenario numbers from 1; got {text!r}")
+    return numbers
+
+
+def behave_args(options, locations, tag_expression, xunit_dir):
+    """behave's own arguments for these options."""
+    tty = sys.stdout.isatty() and not options.no_color
+    formatter = {0: "null", 1: "progress", 2: "progress3", 3: "pretty" if tty else "plain", 4: "pretty"}
+    args = []
+    if options.with_jsonreport:
+        # behave pairs --outfile with the formatters in order: the file's formatter comes first.
+        args += ["--format", "json.pretty", "--outfile", str(Path(options.jsonreport_file).resolve())]
+    args += ["--format", formatter[options.verbosity], "--no-skipped", "--snippets"]
+    args += ["--color", "always" if tty else "never"]
+    if options.verbosity >= 4:
+        args += ["--no-capture", "--no-capture-log"]
+    if options.verbosity == 0:
+        args += ["--no-summary"]
+    if options.failfast:
+        args.append("--stop")
+    if tag_expression:
+        args += ["--tags", tag_expression]
+    if xunit_dir:
+        args += ["--junit", "--junit-directory", str(xunit_dir)]
+    return args + [str(loc) for loc in locations]
+
+
+def run(argv=None, prog="harvest"):
+    began = time.monotonic()
+    options = build_parser(prog).parse_args(argv)
+    paths = [Path(p) for p in options.paths] or [ROOT / "features"]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"no such feature file or folder: {path}")
+    features = load_features(paths)
+    known = {tag for feature in features for scenario in feature.walk_scenarios() for tag in scenario.effective_tags}
+    try:
+        expression = to_expression(options.tags, known)
+    except TagError as error:
+        raise UsageError(str(error)) from None
+    for name in named_tags(options.tags):
+        if name.lstrip("@") not in known:
+            print(f"harvest: tag @{name.lstrip('@')} is on no scenario: it matched nothing", file=sys.stderr)
+    numbers = _scenario_numbers(options.scenarios) if options.scenarios else None
+    chosen = selected_scenarios(features, expression, numbers)
+    if not chosen:
+        raise UsageError("no scenario matches the selection: nothing to run")
+    locations = paths if numbers is None else [f"{s.filename}:{s.line}" for s in chosen]
+
+    _export_environment(options)
+    xunit_dir = reports.temporary_dir() if options.with_xunit else None
+    from behave.configuration import Configuration
+    from behave.runner import Runner
+    from behave.runner_util import print_undefined_step_snippets
+
+    import terrain
+
+    config = Configuration(command_args=behave_args(options, locations, expression, xunit_dir), load_config=False)
+    runner = Runner(config)
+    interrupted = False
+    try:
+        failed = runner.run()
+    except KeyboardInterrupt:
+        interrupted, failed = True, True
+    finally:
+        terrain.shutdown()
+    if runner.undefined_steps:
+        print_undefined_step_snippets(runner.undefined_steps, colored=False)
+    if xunit_dir:
+        reports.merge_junit(xunit_dir, Path(options.xunit_file))
+    counts = reports.count_scenarios(runner.features, chosen)
+    print(reports.timing_line(terrain.world, time.monotonic() - began))
+    print(f"harvest: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    if interrupted or runner.aborted:
+        return 130 if interrupted else 1
+    return 1 if failed else 0
+
+
+def _export_environment(options):
+    """What terrain.py reads: the launcher, the port, the browser, debug mode."""
+    os.environ["HARVEST_STACK"] = options.stack
+    if options.port:
+        os.environ["HARVEST_PORT"] = str(options.port)
+    if options.browser:
+        os.environ["BROWSER"] = options.browser
+    if options.headed:
+        os.environ["HEADED"] = "1"
+    if options.debug_mode:
+        os.environ["HARVEST_DEBUG"] = "1"
+
+
+def main(argv=None, prog="harvest"):
+    try:
+        return run(argv, prog)
+    except (UsageError, FeatureError) as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""What harvest writes after a run: one JUnit file, the counts, the timings."""
+
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+
+def temporary_dir():
+    return Path(tempfile.mkdtemp(prefix="harvest-junit-"))
+
+
+def merge_junit(folder, target):
+    """behave writes a file per feature; CI systems (and Lettuce users) expect one file."""
+    suites = ET.Element("testsuites")
+    totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    for path in sorted(Path(folder).glob("*.xml")):
+        suite = ET.parse(path).getroot()
+        for name in totals:
+            totals[name] += int(suite.get(name, 0))
+        suites.append(suite)
+    for name, value in totals.items():
+        suites.set(name, str(value))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suites).write(target, encoding="utf-8", xml_declaration=True)
+    for path in Path(folder).glob("*.xml"):
+        path.unlink()
+    Path(folder).rmdir()
+    return target
+
+
+def count_scenarios(features, chosen):
+    """Counts of the chosen scenarios (by file and line) by outcome."""
+    wanted = {(str(s.filename), s.line) for s in chosen}
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for feature in features:
+        for scenario in feature.walk_scenarios():
+            if (str(scenario.filename), scenario.line) not in wanted:
+                continue
+            status = scenario.status.name
+            if status == "passed":
+                counts["passed"] += 1
+            elif status in ("failed", "error", "undefined", "hook_error"):
+                counts["failed"] += 1
+            else:
+                counts["skipped"] += 1
+    return counts
+
+
+def timing_line(world, total):
+    parts = [f"{name} {seconds:.1f} s" for name, seconds in world.timings.items() if isinstance(seconds, float)]
+    return "harvest: " + ", ".join([*parts, f"whole run {total:.1f} s"])

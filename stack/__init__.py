@@ -1,0 +1,1 @@
+"""The stack under test: memcached, gunicorn and nginx, started locally or under docker compose."""

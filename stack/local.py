@@ -1,0 +1,161 @@
+"""The local launcher: memcached, gunicorn and nginx as child processes on free loopback ports."""
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from stack import binaries, health, nginx
+from stack.ports import LOOPBACK, free_port, web_port
+from stack.processes import Child, tail, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+SUT = ROOT / "sut"
+START_TIMEOUT = 30.0
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message carries the failing program's log tail."""
+
+
+class LocalStack:
+    """The stack under test, as local processes. Use as a context manager, or start()/stop()."""
+
+    def __init__(self, database_url, *, env=None, port=None, gunicorn_workers=2):
+        self.database_url = database_url
+        self.extra_env = dict(env or {})
+        self.gunicorn_workers = gunicorn_workers
+        self.run_dir = Path(tempfile.mkdtemp(prefix="stack-"))
+        self.log_dir = self.run_dir / "logs"
+        self.log_dir.mkdir()
+        self.memcached_port = free_port()
+        self.app_port = free_port()
+        self.web_port = port or web_port()
+        self.children = {}
+        self.started_in = None
+
+    # Addresses, for steps and for people.
+    @property
+    def base_url(self):
+        return f"http://localhost:{self.web_port}"
+
+    @property
+    def app_url(self):
+        return f"http://{LOOPBACK}:{self.app_port}"
+
+    @property
+    def memcached(self):
+        return f"{LOOPBACK}:{self.memcached_port}"
+
+    def describe(self):
+        return {
+            "base_url": self.base_url,
+            "app_url": self.app_url,
+            "memcached": self.memcached,
+            "database": self.database_url,
+        }
+
+    # Programs.
+    def app_env(self):
+        """The environment gunicorn runs the SUT in (also used for the demo-content loading)."""
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="publication.settings",
+            DATABASE_URL=self.database_url,
+            MEMCACHED=self.memcached,
+            ALLOWED_HOSTS="localhost,127.0.0.1",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(SUT), env.get("PYTHONPATH")])),
+        )
+        env.update(self.extra_env)
+        return env
+
+    def _memcached(self):
+        argv = [binaries.find("memcached"), "-l", LOOPBACK, "-p", self.memcached_port, "-U", "0", "-m", "64"]
+        if os.geteuid() == 0:
+            argv += ["-u", "root"]
+        return Child("memcached", argv, self.log_dir / "memcached.log")
+
+    def _gunicorn(self):
+        argv = [
+            binaries.gunicorn(),
+            "publication.wsgi:application",
+            "--bind", f"{LOOPBACK}:{self.app_port}",
+            "--workers", self.gunicorn_workers,
+            "--worker-class", "gthread",
+            "--threads", "4",
+            "--access-logfile", "-",
+            "--error-logfile", "-",
+            "--graceful-timeout", "2",
+        ]  # fmt: skip
+        return Child("gunicorn", argv, self.log_dir / "gunicorn.log", env=self.app_env(), cwd=SUT)
+
+    def _nginx(self):
+        program = binaries.find("nginx")
+        config = self.run_dir / "nginx.conf"
+        config.write_text(
+            nginx.render(
+                listen=f"{LOOPBACK}:{self.web_port}",
+                memcached=self.memcached,
+                app=f"{LOOPBACK}:{self.app_port}",
+                run_dir=self.run_dir,
+                log_dir=self.log_dir,
+                modules=binaries.nginx_modules(program),
+            )
+        )
+        argv = [program, "-p", self.run_dir, "-c", config, "-e", self.log_dir / "nginx-error.log", "-g", "daemon off;"]
+        return Child("nginx", argv, self.log_dir / "nginx.log")
+
+    def _healthy(self, name):
+        if name == "memcached":
+            return health.memcached_answers(LOOPBACK, self.memcached_port)
+        if name == "gunicorn":
+            return health.http_ok(LOOPBACK, self.app_port)
+        return health.http_ok(LOOPBACK, self.web_port)
+
+    def start_child(self, name):
+        """Start one program and wait until it answers; the error names it and shows its log."""
+        child = {"memcached": self._memcached, "gunicorn": self._gunicorn, "nginx": self._nginx}[name]()
+        self.children[name] = child.start()
+
+        def ready():
+            if not child.running():
+                raise StackError(f"{child.exit_description()}:\n{child.log_tail()}")
+            return self._healthy(name)
+
+        try:
+            wait_until(ready, START_TIMEOUT, what=f"{name} to answer")
+        except TimeoutError as error:
+            raise StackError(f"{error}:\n{child.log_tail()}") from None
+        return child
+
+    def start(self):
+        began = time.monotonic()
+        try:
+            for name in ("memcached", "gunicorn", "nginx"):
+                self.start_child(name)
+        except BaseException:
+            self.stop()
+            raise
+        self.started_in = time.monotonic() - began
+        return self
+
+    def stop(self):
+        """Stop every program, the front first; idempotent."""
+        for name in ("nginx", "gunicorn", "memcached"):
+            child = self.children.pop(name, None)
+            if child is not None:
+                child.stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def log_tails(self, lines=40):
+        """The last lines of each program's logs, by file name."""
+
+        return {path.name: tail(path, lines) for path in sorted(self.log_dir.glob("*.log"))}
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,28 @@
+"""The one place for addresses and ports: everything listens on loopback, on free ports."""
+
+import os
+import socket
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host=LOOPBACK):
+    """A port nobody listens on now (the OS picks it, so parallel runs never collide)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port, host=LOOPBACK):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def web_port():
+    """nginx's port: HARVEST_PORT (harvest -P) when set and free, else a free one."""
+    wanted = int(os.environ.get("HARVEST_PORT", "0") or 0)
+    return wanted if wanted and port_is_free(wanted) else free_port()

@@ -1,0 +1,1 @@
+"""The blog: posts, their authors, the index and the post pages."""

@@ -1,0 +1,1 @@
+"""The page cache that nginx reads: rendered pages stored in memcached under nginx's own key."""

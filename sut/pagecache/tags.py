@@ -1,0 +1,25 @@
+"""Tags say which content a page shows, so that a change purges exactly the pages that show it."""
+
+from pagecache import store
+
+TAG_PREFIX = "pagecache:tag:"
+
+
+def tag_response(response, *tags):
+    """Mark a response as showing the content named by tags (e.g. "post:7", "post-list")."""
+    response.pagecache_tags = [*getattr(response, "pagecache_tags", ()), *tags]
+    return response
+
+
+def remember(key, tags, ttl):
+    """Record that the page stored under key shows each tag's content.
+
+    The list's lifetime is renewed on every append, so it outlives every page it names.
+    """
+    for tag in tags:
+        store.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl)
+
+
+def pages_tagged(tag):
+    raw = store.get(TAG_PREFIX + tag) or b""
+    return raw.decode("ascii").split()

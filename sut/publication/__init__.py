@@ -1,0 +1,1 @@
+"""The Django project of the publication under test."""

@@ -1,0 +1,113 @@
+"""Settings, all from the environment, with safe defaults for a local run."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SUT_VAR_DIR", BASE_DIR.parent / "var"))
+
+
+def _flag(name, default=False):
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name, default):
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-local-key-change-me-in-production")
+DEBUG = _flag("DEBUG")
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "pagecache",
+    "blog",
+]
+# The suite's runner is a development tool: offer `manage.py harvest` only where it is installed.
+if importlib.util.find_spec("harvest") is not None:
+    INSTALLED_APPS.append("harvest")
+
+MIDDLEWARE = [
+    "pagecache.middleware.PageCacheMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "publication.urls"
+WSGI_APPLICATION = "publication.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'publication.sqlite3'}"),
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The suite's test database must be a file: gunicorn, another process, reads it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-publication.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/portal/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Security headers; nginx's template repeats them on cache hits (the suite checks they agree).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# The page cache that nginx reads: memcached address, entry lifetime, largest entry stored.
+PAGECACHE_MEMCACHED = os.environ.get("MEMCACHED", "127.0.0.1:11211")
+PAGECACHE_TTL = int(os.environ.get("PAGECACHE_TTL", "300"))
+PAGECACHE_MAX_BYTES = int(os.environ.get("PAGECACHE_MAX_BYTES", str(1024 * 1024 - 1024)))
+PAGECACHE_TIMEOUT = float(os.environ.get("PAGECACHE_TIMEOUT", "0.1"))
+
+TEST_RUNNER = "django_nose.NoseTestSuiteRunner"
+NOSE_ARGS = ["--where", str(BASE_DIR), "--nologcapture"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"pagecache": {"handlers": ["console"], "level": "WARNING"}},
+}

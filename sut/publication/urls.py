@@ -1,0 +1,14 @@
+"""The site's URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from publication import views
+
+urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("", include("blog.urls")),
+]
+
+handler404 = "publication.views.not_found"

@@ -1,0 +1,221 @@
+"""The suite's lifecycle: the test database, the stack under test, the browser, isolation, evidence.
+
+behave calls the hooks below through features/environment.py. Each external thing is set up in
+one place here and torn down in shutdown(), which runs after the last feature, on a failure, on
+Ctrl-C and on SIGTERM.
+"""
+
+import os
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent
+for folder in (ROOT / "sut", ROOT / "features", ROOT):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
+
+REPORTS = Path(os.environ.get("HARVEST_REPORTS", ROOT / "reports"))
+
+
+class World:
+    """State shared by the hooks and the steps for the whole run (Lettuce's `world`)."""
+
+    def __init__(self):
+        self.stack = None
+        self.runner = None
+        self.old_db_config = None
+        self.browser = None
+        self.timings = {}
+        self.feature_times = {}
+
+
+world = World()
+
+
+def database_url(settings_dict):
+    """A DATABASE_URL for the database Django is connected to (the test DB once created)."""
+    engine = settings_dict["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    scheme = {"postgresql": "postgres", "mysql": "mysql"}[engine.rsplit(".", 1)[-1]]
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"{scheme}://{credentials}{host}{port}/{settings_dict['NAME']}"
+
+
+def _terminate(signum, frame):
+    # SIGTERM takes the same road as Ctrl-C: behave aborts the run, after_all tears down.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def start_stack():
+    """The stack under test, pointed at the test database; its launcher is chosen by HARVEST_STACK."""
+    from django.db import connection
+
+    from stack.local import LocalStack
+
+    kind = os.environ.get("HARVEST_STACK", "local")
+    if kind != "local":
+        raise RuntimeError(f"unknown stack {kind!r} (HARVEST_STACK): use local")
+    env = {"DEBUG": "1"} if os.environ.get("HARVEST_DEBUG") else {}
+    return LocalStack(database_url(connection.settings_dict), env=env).start()
+
+
+def setup():
+    """Django, the test database, the stack. Safe to call once per process."""
+    signal.signal(signal.SIGTERM, _terminate)
+    import django
+    from django.conf import settings
+    from django.test.utils import get_runner, setup_test_environment
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    django.setup()
+    setup_test_environment()
+    began = time.monotonic()
+    world.runner = get_runner(settings)(verbosity=0, interactive=False)
+    world.old_db_config = world.runner.setup_databases()
+    world.timings["test database"] = time.monotonic() - began
+
+    began = time.monotonic()
+    world.stack = start_stack()
+    world.timings["stack start"] = time.monotonic() - began
+    # The suite's own writes (Givens, editors' changes) purge the stack's memcached.
+    settings.PAGECACHE_MEMCACHED = world.stack.memcached
+
+
+def shutdown():
+    """Browser, stack, test database: each torn down once, whatever happened before."""
+    quit_browser()
+    if world.stack is not None:
+        stack, world.stack = world.stack, None
+        stack.stop()
+    if world.old_db_config is not None:
+        old, world.old_db_config = world.old_db_config, None
+        world.runner.teardown_databases(old)
+
+
+def browser():
+    """The WebDriver: started when a @browser scenario first needs it, then reused for the run."""
+    from support import browsers
+
+    if world.browser is None:
+        if isinstance(world.timings.get("browser error"), Exception):
+            raise world.timings["browser error"]  # no second try: the same cause, the same error
+        began = time.monotonic()
+        try:
+            world.browser = browsers.start(os.environ.get("BROWSER", "auto"), bool(os.environ.get("HEADED")))
+        except Exception as error:
+            world.timings["browser error"] = error
+            raise
+        world.timings["browser start"] = time.monotonic() - began
+    return world.browser
+
+
+def clear_browser(driver):
+    """A fresh reader: no cookies, no storage (the browser itself stays up)."""
+    driver.get(world.stack.base_url + "/health/")
+    driver.delete_all_cookies()
+    driver.execute_script("window.localStorage.clear(); window.sessionStorage.clear();")
+
+
+def quit_browser():
+    if world.browser is not None:
+        driver, world.browser = world.browser, None
+        try:
+            driver.quit()
+        except Exception as error:  # a crashed browser cannot quit cleanly; its driver still goes
+            print(f"browser did not quit cleanly: {error}", file=sys.stderr)
+
+
+def save_browser_evidence(folder):
+    """Screenshot, page source and console log of the browser, when the scenario used one."""
+    if world.browser is None:
+        return
+    try:
+        world.browser.save_screenshot(str(folder / "screenshot.png"))
+        (folder / "page.html").write_text(world.browser.page_source)
+        try:
+            entries = world.browser.get_log("browser")
+        except Exception:  # not every driver keeps a console log
+            entries = []
+        (folder / "console.log").write_text("".join(f"{e.get('level')} {e.get('message')}\n" for e in entries))
+    except Exception as error:
+        (folder / "browser-error.txt").write_text(f"browser evidence unavailable: {error}\n")
+
+
+def reset_state():
+    """Scenarios never share state: an empty database and an empty memcached."""
+    from django.core.management import call_command
+    from support import memcached
+
+    call_command("flush", interactive=False, verbosity=0)
+    memcached.flush(world.stack.memcached)
+
+
+def slug(text):
+    return re.sub(r"[^\w.-]+", "-", text, flags=re.ASCII).strip("-")[:80] or "unnamed"
+
+
+def keep_evidence(context, scenario):
+    """A failed scenario's evidence under reports/<feature>/<scenario>/."""
+    folder = REPORTS / slug(scenario.feature.name) / slug(scenario.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    responses = getattr(context, "responses", [])
+    (folder / "responses.txt").write_text("\n\n".join(r.describe() for r in responses) or "no responses\n")
+    if world.stack is not None:
+        for name, text in world.stack.log_tails().items():
+            (folder / name).write_text(text)
+    if context.browser is not None:
+        save_browser_evidence(folder)
+    print(f"  evidence kept in {folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder}")
+
+
+# behave's hooks ----------------------------------------------------------------------------
+
+
+def before_all(context):
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    try:
+        setup()
+    except BaseException:
+        shutdown()
+        raise
+    finally:
+        world.timings["setup"] = time.monotonic() - began
+    context.world = world
+    context.stack = world.stack
+
+
+def before_feature(context, feature):
+    context.feature_began = time.monotonic()
+
+
+def after_feature(context, feature):
+    world.feature_times[feature.filename] = time.monotonic() - context.feature_began
+
+
+def before_scenario(context, scenario):
+    context.responses = []
+    context.browser = None
+    reset_state()
+    if "browser" in scenario.effective_tags:
+        context.browser = browser()
+        clear_browser(context.browser)
+
+
+def after_scenario(context, scenario):
+    if scenario.status.name in ("failed", "error") or getattr(scenario, "hook_failed", False):
+        keep_evidence(context, scenario)
+
+
+def after_all(context):
+    shutdown()

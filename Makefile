@@ -13,7 +13,7 @@ test: deps venv lint sut-tests project-tests
 	$(BIN)/harvest $(HARVEST_ARGS)
 
 sut-tests: venv
-	cd sut && ../$(BIN)/python manage.py test
+	cd sut && ../$(BIN)/python manage.py test --noinput
 
 project-tests: venv
 	$(BIN)/pytest

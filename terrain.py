@@ -19,6 +19,16 @@ for folder in (ROOT / "sut", ROOT / "features", ROOT):
         sys.path.insert(0, str(folder))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
 
+__all__ = [
+    "after_all",
+    "after_feature",
+    "after_scenario",
+    "before_all",
+    "before_feature",
+    "before_scenario",
+    "world",
+]
+
 REPORTS = Path(os.environ.get("HARVEST_REPORTS", ROOT / "reports"))
 
 
@@ -79,6 +89,11 @@ def setup():
     (ROOT / "var").mkdir(exist_ok=True)
     django.setup()
     setup_test_environment()
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        # A file of this run's own, so gunicorn shares it and parallel runs never do.
+        connection.settings_dict["TEST"]["NAME"] = str(ROOT / "var" / f"harvest-{os.getpid()}.sqlite3")
     began = time.monotonic()
     world.runner = get_runner(settings)(verbosity=0, interactive=False)
     world.old_db_config = world.runner.setup_databases()
@@ -146,7 +161,9 @@ def save_browser_evidence(folder):
             entries = world.browser.get_log("browser")
         except Exception:  # not every driver keeps a console log
             entries = []
-        (folder / "console.log").write_text("".join(f"{e.get('level')} {e.get('message')}\n" for e in entries))
+        (folder / "console.log").write_text(
+            "".join(f"{e.get('level')} {e.get('message')}\n" for e in entries)
+        )
     except Exception as error:
         (folder / "browser-error.txt").write_text(f"browser evidence unavailable: {error}\n")
 
@@ -154,6 +171,7 @@ def save_browser_evidence(folder):
 def reset_state():
     """Scenarios never share state: an empty database and an empty memcached."""
     from django.core.management import call_command
+
     from support import memcached
 
     call_command("flush", interactive=False, verbosity=0)

@@ -35,9 +35,13 @@ def build_parser(prog="harvest"):
         epilog="Tags: repeated -t are OR'd, -t -x excludes x and always wins, "
         "-t ~x is fuzzy; a behave expression such as 'cache and not slow' is accepted too.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)"
+    )
     parser.add_argument("-t", "--tag", "--tags", dest="tags", action="append", default=[], metavar="TAG")
-    parser.add_argument("-s", "--scenarios", metavar="N[,N...]", help="run only these scenarios (1-based) of each feature")
+    parser.add_argument(
+        "-s", "--scenarios", metavar="N[,N...]", help="run only these scenarios (1-based) of each feature"
+    )
     parser.add_argument(
         "-v", "--verbosity", type=int, choices=range(5), default=3, metavar="0-4",
         help="0 summary only, 1 dots, 2 scenario names, 3 the Gherkin (default), 4 and all output",
@@ -97,7 +101,12 @@ def run(argv=None, prog="harvest"):
         if not path.exists():
             raise UsageError(f"no such feature file or folder: {path}")
     features = load_features(paths)
-    known = {tag for feature in features for scenario in feature.walk_scenarios() for tag in scenario.effective_tags}
+    known = {
+        tag
+        for feature in features
+        for scenario in feature.walk_scenarios()
+        for tag in scenario.effective_tags
+    }
     try:
         expression = to_expression(options.tags, known)
     except TagError as error:
@@ -119,7 +128,9 @@ def run(argv=None, prog="harvest"):
 
     import terrain
 
-    config = Configuration(command_args=behave_args(options, locations, expression, xunit_dir), load_config=False)
+    config = Configuration(
+        command_args=behave_args(options, locations, expression, xunit_dir), load_config=False
+    )
     runner = Runner(config)
     interrupted = False
     try:

@@ -47,5 +47,7 @@ def count_scenarios(features, chosen):
 
 
 def timing_line(world, total):
-    parts = [f"{name} {seconds:.1f} s" for name, seconds in world.timings.items() if isinstance(seconds, float)]
+    parts = [
+        f"{name} {seconds:.1f} s" for name, seconds in world.timings.items() if isinstance(seconds, float)
+    ]
     return "harvest: " + ", ".join([*parts, f"whole run {total:.1f} s"])

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -104,7 +103,17 @@ class LocalStack:
                 modules=binaries.nginx_modules(program),
             )
         )
-        argv = [program, "-p", self.run_dir, "-c", config, "-e", self.log_dir / "nginx-error.log", "-g", "daemon off;"]
+        argv = [
+            program,
+            "-p",
+            self.run_dir,
+            "-c",
+            config,
+            "-e",
+            self.log_dir / "nginx-error.log",
+            "-g",
+            "daemon off;",
+        ]
         return Child("nginx", argv, self.log_dir / "nginx.log")
 
     def _healthy(self, name):

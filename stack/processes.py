@@ -1,5 +1,6 @@
 """Child processes that never outlive their parent: own process group, killed with it."""
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -53,10 +54,8 @@ class Child:
     def signal(self, signum):
         """Send a signal to the child's whole process group (workers included)."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signum)
-            except ProcessLookupError:
-                pass
 
     def stop(self, timeout=5.0):
         """SIGTERM the group, wait, then SIGKILL whatever is left; safe to call twice."""
@@ -64,15 +63,11 @@ class Child:
             return
         self.signal(signal.SIGCONT)  # a frozen (SIGSTOPped) child must wake to die
         self.signal(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
         self.signal(signal.SIGKILL)  # workers that outlived their master go too
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
 
     def log_tail(self, lines=40):
         return tail(self.log_path, lines)

@@ -4,7 +4,12 @@ from behave import then
 
 from support import memcached
 
-SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy")
+SECURITY_HEADERS = (
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
 
 
 def _last(context):
@@ -42,7 +47,9 @@ def step_stored_under(context, uri):
     key = _key(context, uri)
     stored = memcached.read(context.stack.memcached, key)
     assert stored is not None, f"nothing stored under md5({_last(context).host.split(':')[0]}{uri}) = {key}"
-    assert stored == _last(context).body, f"memcached holds {len(stored)} bytes under {key}, not the page served"
+    assert stored == _last(context).body, (
+        f"memcached holds {len(stored)} bytes under {key}, not the page served"
+    )
 
 
 @then('memcached holds the page under md5 of "{host}" and "{uri}"')
@@ -56,7 +63,9 @@ def step_stored_under_host(context, host, uri):
 def step_not_stored(context, uri):
     key = _key(context, uri)
     stored = memcached.read(context.stack.memcached, key)
-    assert stored is None, f"memcached holds {len(stored)} bytes under md5(host + {uri}) = {key}: {stored[:200]!r}"
+    assert stored is None, (
+        f"memcached holds {len(stored)} bytes under md5(host + {uri}) = {key}: {stored[:200]!r}"
+    )
 
 
 @then('the stored page for "{uri}" expires within {seconds:d} seconds')

@@ -44,4 +44,6 @@ def step_status(context, status):
 @then('the reader sees "{text}"')
 def step_sees(context, text):
     response = context.responses[-1]
-    assert text in response.text, f"expected {text!r} in the page of {response.uri}; it shows:\n{response.text[:800]}"
+    assert text in response.text, (
+        f"expected {text!r} in the page of {response.uri}; it shows:\n{response.text[:800]}"
+    )

@@ -58,6 +58,8 @@ def request(context, uri, method="GET", host=None, headers=None, body=None, base
         content = reply.read()
     finally:
         connection.close()
-    response = Response(method, uri, host, reply.status, reply.headers, content, time.monotonic() - began, sent)
+    response = Response(
+        method, uri, host, reply.status, reply.headers, content, time.monotonic() - began, sent
+    )
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response

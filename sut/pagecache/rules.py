@@ -25,7 +25,9 @@ def refusal(request, response):
         return "request carries credentials"
     if response.cookies:
         return "response sets a cookie"
-    directives = {d.split("=")[0].strip().lower() for d in cc_delim_re.split(response.get("Cache-Control", ""))}
+    directives = {
+        d.split("=")[0].strip().lower() for d in cc_delim_re.split(response.get("Cache-Control", ""))
+    }
     if directives & PRIVATE_DIRECTIVES:
         return f"Cache-Control: {response['Cache-Control']}"
     # nginx's key covers neither cookies nor other headers. Vary: Cookie is safe only because

@@ -1,0 +1,61 @@
+"""`python -m stack up`: the stack for a person, with demo content, until SIGINT or SIGTERM.
+
+Prints one JSON line (base_url, app_url, memcached, database). The database is DATABASE_URL,
+or a SQLite file under var/; it is migrated and the demo content loaded first.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from stack.binaries import MissingBinary
+from stack.local import ROOT, SUT, LocalStack, StackError
+
+
+def prepare_database(stack):
+    env = stack.app_env()
+    for command in (["migrate", "--noinput"], ["loaddata", "demo"]):
+        subprocess.run(
+            [sys.executable, str(SUT / "manage.py"), *command],
+            env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
+def up(port=None):
+    (ROOT / "var").mkdir(exist_ok=True)
+    database = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'publication.sqlite3'}")
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    stack = LocalStack(database, port=port)
+    try:
+        stack.start()
+        prepare_database(stack)  # after the start: the demo posts' saves purge its memcached
+        print(json.dumps(stack.describe()), flush=True)
+        stopped.wait()
+    finally:
+        stack.stop()
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["up"])
+    parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
+    options = parser.parse_args(argv)
+    try:
+        return up(options.port)
+    except (MissingBinary, StackError) as error:
+        print(f"stack: {error}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as error:
+        print(f"stack: preparing the database failed: {' '.join(error.cmd[2:])}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""The page cache's rules, its key for tricky URIs, and its behaviour with memcached down or hung."""
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from unittest import skipUnless
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import HttpResponse, StreamingHttpResponse
+from django.test import RequestFactory, SimpleTestCase, override_settings
+
+from pagecache import keys, purge, rules, store, tags
+from pagecache.middleware import PageCacheMiddleware
+
+
+def md5(text):
+    return hashlib.md5(text.encode("latin-1")).hexdigest()
+
+
+class NginxHostTests(SimpleTestCase):
+    def test_lowercased_without_port(self):
+        self.assertEqual(keys.nginx_host("Example.COM:8080"), "example.com")
+
+    def test_plain_host(self):
+        self.assertEqual(keys.nginx_host("localhost"), "localhost")
+
+    def test_ipv6_literal_keeps_brackets(self):
+        self.assertEqual(keys.nginx_host("[::1]:8080"), "[::1]")
+
+    def test_only_ascii_is_lowercased(self):
+        # nginx lowercases ASCII letters only; a latin-1 byte stays as it is.
+        self.assertEqual(keys.nginx_host("\xc9X.com"), "\xc9x.com")
+
+
+class RequestUriTests(SimpleTestCase):
+    def test_raw_uri_from_gunicorn_is_taken_as_sent(self):
+        environ = {"RAW_URI": "/a%7eb/?q=%2F&x", "PATH_INFO": "/a~b/", "QUERY_STRING": "q=%2F&x"}
+        self.assertEqual(keys.request_uri(environ), "/a%7eb/?q=%2F&x")
+
+    def test_empty_query_string_keeps_its_question_mark(self):
+        self.assertEqual(keys.request_uri({"RAW_URI": "/p?", "PATH_INFO": "/p"}), "/p?")
+
+    def test_encoded_slash_is_not_decoded(self):
+        self.assertEqual(keys.request_uri({"RAW_URI": "/a%2Fb", "PATH_INFO": "/a/b"}), "/a%2Fb")
+
+    def test_rebuilt_without_raw_uri(self):
+        environ = {"PATH_INFO": "/caf\xc3\xa9/", "QUERY_STRING": "page=2"}
+        self.assertEqual(keys.request_uri(environ), "/caf%C3%A9/?page=2")
+
+
+class PageKeyTests(SimpleTestCase):
+    def test_key_is_md5_of_host_and_uri(self):
+        self.assertEqual(keys.page_key("localhost", "/?page=2"), md5("localhost/?page=2"))
+
+    def test_key_for_request_uses_nginx_host_and_raw_uri(self):
+        request = RequestFactory().get("/blog/x/", HTTP_HOST="LOCALHOST:18080")
+        request.META["RAW_URI"] = "/blog/%78/"
+        self.assertEqual(keys.key_for_request(request), md5("localhost/blog/%78/"))
+
+    def test_raw_bytes_are_hashed_unchanged(self):
+        # gunicorn hands non-ASCII bytes of the request line as latin-1 code points.
+        self.assertEqual(keys.page_key("h", "/\xc3\xa9"), hashlib.md5(b"h/\xc3\xa9").hexdigest())
+
+
+def anonymous_get(path="/", **extra):
+    request = RequestFactory().get(path, **extra)
+    request.user = AnonymousUser()
+    return request
+
+
+def html(body="<p>hi</p>", status=200, **headers):
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+class RuleTests(SimpleTestCase):
+    def test_anonymous_html_get_is_stored(self):
+        self.assertIsNone(rules.refusal(anonymous_get(), html()))
+
+    def test_vary_cookie_alone_is_allowed(self):
+        self.assertIsNone(rules.refusal(anonymous_get(), html(Vary="Cookie")))
+
+    def test_other_methods_are_refused(self):
+        for method in ("post", "head", "put", "delete", "options"):
+            request = getattr(RequestFactory(), method)("/")
+            request.user = AnonymousUser()
+            self.assertIn("method", rules.refusal(request, html()))
+
+    def test_non_200_is_refused(self):
+        for status in (201, 301, 302, 304, 404, 500, 503):
+            self.assertIn("status", rules.refusal(anonymous_get(), html(status=status)))
+
+    def test_non_html_is_refused(self):
+        response = HttpResponse(b"{}", content_type="application/json")
+        self.assertIn("content type", rules.refusal(anonymous_get(), response))
+
+    def test_streaming_is_refused(self):
+        self.assertIn("streaming", rules.refusal(anonymous_get(), StreamingHttpResponse(iter([b"x"]))))
+
+    def test_session_cookie_is_refused(self):
+        request = anonymous_get(HTTP_COOKIE="sessionid=abc")
+        self.assertIn("session", rules.refusal(request, html()))
+
+    def test_authenticated_reader_is_refused(self):
+        request = RequestFactory().get("/")
+        request.user = User(username="jack")
+        self.assertIn("authenticated", rules.refusal(request, html()))
+
+    def test_credentials_are_refused(self):
+        self.assertIn("credentials", rules.refusal(anonymous_get(HTTP_AUTHORIZATION="Basic x"), html()))
+
+    def test_set_cookie_is_refused(self):
+        response = html()
+        response.set_cookie("csrftoken", "x")
+        self.assertIn("cookie", rules.refusal(anonymous_get(), response))
+
+    def test_private_no_store_no_cache_are_refused(self):
+        for value in ("private", "no-store", "max-age=0, no-cache", "Private, max-age=60"):
+            self.assertIn("Cache-Control", rules.refusal(anonymous_get(), html(Cache_Control=value)))
+
+    def test_public_cache_control_is_allowed(self):
+        self.assertIsNone(rules.refusal(anonymous_get(), html(Cache_Control="public, max-age=60")))
+
+    def test_vary_on_other_headers_is_refused(self):
+        for value in ("Accept-Language", "Cookie, Accept-Encoding", "*"):
+            self.assertIn("Vary", rules.refusal(anonymous_get(), html(Vary=value)))
+
+    @override_settings(PAGECACHE_MAX_BYTES=100)
+    def test_too_big_is_refused(self):
+        self.assertIn("bytes", rules.refusal(anonymous_get(), html("x" * 101)))
+
+
+class Memcached:
+    """A real memcached on a free loopback port, for the tests that store."""
+
+    def __init__(self):
+        from stack.ports import free_port
+
+        self.port = free_port()
+        argv = [shutil.which("memcached") or "/usr/bin/memcached", "-l", "127.0.0.1", "-p", str(self.port)]
+        if os.geteuid() == 0:
+            argv += ["-u", "root"]
+        self.process = subprocess.Popen(argv)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("memcached did not start")
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(5)
+
+
+HAVE_MEMCACHED = bool(shutil.which("memcached") or os.path.exists("/usr/bin/memcached"))
+
+
+@skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
+class MiddlewareTests(SimpleTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.memcached = Memcached()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.memcached.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.settings = override_settings(PAGECACHE_MEMCACHED=self.memcached.address, PAGECACHE_TTL=60)
+        self.settings.enable()
+        store.client().flush_all()
+
+    def tearDown(self):
+        self.settings.disable()
+
+    def render(self, request, response):
+        return PageCacheMiddleware(lambda r: response)(request)
+
+    def test_stores_raw_body_under_nginx_key_and_marks_miss(self):
+        request = anonymous_get("/p/", HTTP_HOST="localhost:8080")
+        request.META["RAW_URI"] = "/p/?a=1"
+        response = self.render(request, html("<p>caf\u00e9</p>"))
+        self.assertEqual(response["X-Cache"], "MISS")
+        self.assertEqual(store.get(md5("localhost/p/?a=1")), "<p>caf\u00e9</p>".encode())
+
+    def test_refused_response_is_not_stored(self):
+        request = anonymous_get("/p/", HTTP_HOST="localhost")
+        self.render(request, html(status=404))
+        self.assertIsNone(store.get(md5("localhost/p/")))
+
+    def test_key_differing_from_nginx_is_not_stored(self):
+        request = anonymous_get("/p/", HTTP_HOST="localhost", HTTP_X_PAGE_KEY=md5("evil.com/p/"))
+        self.render(request, html())
+        self.assertIsNone(store.get(md5("localhost/p/")))
+        self.assertIsNone(store.get(md5("evil.com/p/")))
+
+    def test_key_agreeing_with_nginx_is_stored(self):
+        request = anonymous_get("/p/", HTTP_HOST="localhost", HTTP_X_PAGE_KEY=md5("localhost/p/"))
+        self.render(request, html("<p>ok</p>"))
+        self.assertEqual(store.get(md5("localhost/p/")), b"<p>ok</p>")
+
+    def test_tagged_pages_are_purged_together_on_every_host(self):
+        for host in ("localhost", "127.0.0.1"):
+            self.render(anonymous_get("/blog/a/", HTTP_HOST=host), tags.tag_response(html(), "post:1"))
+        self.render(anonymous_get("/other/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:2"))
+        self.assertEqual(purge.purge_tags(["post:1"]), 2)
+        self.assertIsNone(store.get(md5("localhost/blog/a/")))
+        self.assertIsNone(store.get(md5("127.0.0.1/blog/a/")))
+        self.assertIsNotNone(store.get(md5("localhost/other/")))
+
+    def test_entry_has_the_ttl(self):
+        self.render(anonymous_get("/t/", HTTP_HOST="localhost"), html())
+        reply = store.client().raw_command(f"mg {md5('localhost/t/')} t".encode(), b"\r\n")
+        ttl = int(reply.decode().split(" t", 1)[1])
+        self.assertTrue(0 < ttl <= 60, reply)
+
+
+class UnavailableMemcachedTests(SimpleTestCase):
+    def render(self, address):
+        with override_settings(PAGECACHE_MEMCACHED=address, PAGECACHE_TIMEOUT=0.1):
+            began = time.monotonic()
+            response = PageCacheMiddleware(lambda r: html())(anonymous_get("/", HTTP_HOST="localhost"))
+            return response, time.monotonic() - began
+
+    def test_refused_connection_serves_the_page(self):
+        from stack.ports import free_port
+
+        response, _ = self.render(f"127.0.0.1:{free_port()}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["X-Cache"], "MISS")
+
+    def test_hung_memcached_costs_a_timeout_not_a_minute(self):
+        # A peer that accepts connections and never answers, as a frozen memcached does.
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        accepted = []
+        thread = threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True)
+        thread.start()
+        try:
+            response, elapsed = self.render(f"127.0.0.1:{listener.getsockname()[1]}")
+        finally:
+            listener.close()
+        self.assertEqual(response.status_code, 200)
+        self.assertLess(elapsed, 2.0)

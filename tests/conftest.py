@@ -1,0 +1,81 @@
+"""Shared fixtures: a scratch features folder run by harvest in a child process."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HARVEST = [sys.executable, "-m", "harvest.cli"]
+
+ENVIRONMENT = "from terrain import *  # noqa: F403\n"
+
+STEPS = """
+import os, time
+from pathlib import Path
+from behave import given, then
+
+@given("a step that passes")
+def passes(context):
+    pass
+
+@then("a step that fails")
+def fails(context):
+    assert False, "failing on purpose"
+
+@given("the suite waits to be stopped")
+def waits(context):
+    Path(os.environ["HARVEST_TEST_READY"]).write_text(str(os.getpid()))
+    time.sleep(60)
+"""
+
+
+@pytest.fixture
+def features(tmp_path):
+    """Write a features folder with the suite's environment and a few plain steps."""
+    folder = tmp_path / "features"
+    (folder / "steps").mkdir(parents=True)
+    (folder / "environment.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + ENVIRONMENT)
+    (folder / "steps" / "plain.py").write_text(STEPS)
+
+    def write(name, text):
+        path = folder / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    write.folder = folder
+    return write
+
+
+def harvest_env(tmp_path):
+    env = dict(os.environ)
+    env["HARVEST_LEAK_MARK"] = uuid.uuid4().hex
+    env["HARVEST_TEST_READY"] = str(tmp_path / "ready")
+    env["HARVEST_REPORTS"] = str(tmp_path / "reports")
+    return env
+
+
+def run_harvest(args, env=None, cwd=ROOT, timeout=120):
+    return subprocess.run(
+        HARVEST + list(args), capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+    )
+
+
+def processes_marked(mark):
+    """PIDs of live processes whose environment carries the mark (all that a run started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if f"HARVEST_LEAK_MARK={mark}".encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found

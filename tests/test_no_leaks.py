@@ -1,0 +1,61 @@
+"""No process the suite starts outlives it: after a pass, a failure, Ctrl-C, SIGTERM or kill -9."""
+
+import signal
+import subprocess
+import time
+
+import pytest
+
+from stack.processes import wait_until
+from tests.conftest import HARVEST, ROOT, harvest_env, processes_marked, run_harvest
+
+PASSING = "Feature: Passing\n  Scenario: passes\n    Given a step that passes\n"
+FAILING = "Feature: Failing\n  Scenario: fails\n    Given a step that passes\n    Then a step that fails\n"
+WAITING = "Feature: Waiting\n  Scenario: waits\n    Given the suite waits to be stopped\n"
+
+
+def gone(mark):
+    try:
+        wait_until(lambda: not processes_marked(mark), timeout=10, what="the suite's processes to end")
+    except TimeoutError:
+        pytest.fail(f"processes left behind: {processes_marked(mark)}")
+
+
+def test_passing_run_leaves_nothing(features, tmp_path):
+    env = harvest_env(tmp_path)
+    result = run_harvest([str(features("pass.feature", PASSING))], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "harvest: 1 passed, 0 failed" in result.stdout
+    gone(env["HARVEST_LEAK_MARK"])
+
+
+def test_failing_run_leaves_nothing_but_evidence(features, tmp_path):
+    env = harvest_env(tmp_path)
+    result = run_harvest([str(features("fail.feature", FAILING))], env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "harvest: 0 passed, 1 failed" in result.stdout
+    gone(env["HARVEST_LEAK_MARK"])
+    evidence = tmp_path / "reports" / "Failing" / "fails"
+    assert (evidence / "responses.txt").exists()
+    assert "nginx" in " ".join(p.name for p in evidence.iterdir())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_stopped_run_leaves_nothing(features, tmp_path, signum):
+    env = harvest_env(tmp_path)
+    path = features("wait.feature", WAITING)
+    process = subprocess.Popen(
+        HARVEST + [str(path)], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_until((tmp_path / "ready").exists, timeout=60, what="the scenario to start")
+        assert processes_marked(env["HARVEST_LEAK_MARK"]), "the stack should be running now"
+        process.send_signal(signum)
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    if signum != signal.SIGKILL:
+        assert process.returncode != 0
+    time.sleep(0.1)
+    gone(env["HARVEST_LEAK_MARK"])

@@ -14,7 +14,9 @@ def free_port(host=LOOPBACK):
 
 
 def port_is_free(port, host=LOOPBACK):
+    """True when no server listens there (as servers do, ignoring old connections in TIME_WAIT)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

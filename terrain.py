@@ -40,6 +40,7 @@ class World:
         self.runner = None
         self.old_db_config = None
         self.browser = None
+        self.reaper = None
         self.timings = {}
         self.feature_times = {}
 
@@ -82,6 +83,10 @@ def start_stack():
 def setup():
     """Django, the test database, the stack. Safe to call once per process."""
     signal.signal(signal.SIGTERM, _terminate)
+    from stack import reaper
+
+    if world.reaper is None:
+        world.reaper = reaper.start()
     import django
     from django.conf import settings
     from django.test.utils import get_runner, setup_test_environment
@@ -115,6 +120,11 @@ def shutdown():
     if world.old_db_config is not None:
         old, world.old_db_config = world.old_db_config, None
         world.runner.teardown_databases(old)
+    if world.reaper is not None:
+        from stack import reaper
+
+        guard, world.reaper = world.reaper, None
+        reaper.stop(guard)  # anything still running that this run started is killed now
 
 
 def browser():

@@ -27,6 +27,10 @@ def passes(context):
 def fails(context):
     assert False, "failing on purpose"
 
+@given("the browser shows the front page")
+def front_page(context):
+    context.browser.get(context.stack.base_url + "/")
+
 @given("the suite waits to be stopped")
 def waits(context):
     Path(os.environ["HARVEST_TEST_READY"]).write_text(str(os.getpid()))

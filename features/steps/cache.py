@@ -1,5 +1,7 @@
 """Steps about the page cache: what memcached holds, and who served a page."""
 
+from urllib.parse import urlsplit
+
 from behave import then
 
 from support import memcached
@@ -17,7 +19,10 @@ def _last(context):
 
 
 def _key(context, uri, host=None):
-    return memcached.nginx_key(host or _last(context).host, uri)
+    """nginx's key for uri, on the host of the last request (or the stack's own host)."""
+    if host is None:
+        host = _last(context).host if context.responses else urlsplit(context.stack.base_url).netloc
+    return memcached.nginx_key(host, uri)
 
 
 @then("the page is rendered by Django")

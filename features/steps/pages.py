@@ -1,6 +1,6 @@
 """Steps of readers requesting pages over HTTP, through nginx."""
 
-from behave import given, then, when
+from behave import given, step, then
 
 from support.http import request
 
@@ -13,24 +13,24 @@ def step_has_visited(context, uri):
 
 
 # Registered before the plain visit, whose "{uri}" would also match this whole line.
-@when('a reader visits "{uri}" on host "{host}"')
+@step('a reader visits "{uri}" on host "{host}"')
 def step_visits_on_host(context, uri, host):
     port = context.stack.web_port
     request(context, uri, host=f"{host}:{port}")
 
 
-@when('a reader visits "{uri}"')
-@when('another reader visits "{uri}"')
+@step('a reader visits "{uri}"')
+@step('another reader visits "{uri}"')
 def step_visits(context, uri):
     request(context, uri)
 
 
-@when('a reader asks only for the headers of "{uri}"')
+@step('a reader asks only for the headers of "{uri}"')
 def step_head(context, uri):
     request(context, uri, method="HEAD")
 
 
-@when('a reader posts a form to "{uri}"')
+@step('a reader posts a form to "{uri}"')
 def step_posts(context, uri):
     request(context, uri, method="POST", body="q=anything")
 
@@ -46,4 +46,14 @@ def step_sees(context, text):
     response = context.responses[-1]
     assert text in response.text, (
         f"expected {text!r} in the page of {response.uri}; it shows:\n{response.text[:800]}"
+    )
+
+
+@then('the reader does not see "{text}"')
+def step_does_not_see(context, text):
+    response = context.responses[-1]
+    at = response.text.find(text)
+    assert at < 0, (
+        f"{text!r} is in the page of {response.uri} (X-Cache: {response.header('X-Cache')}): "
+        f"...{response.text[max(0, at - 200) : at + 200]}..."
     )

@@ -5,8 +5,10 @@ becomes `/b`, a bare `?` is dropped), and nginx's key is over the URI exactly as
 """
 
 import http.client
+import re
 import time
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 
@@ -37,11 +39,18 @@ class Response:
         )
 
 
-def request(context, uri, method="GET", host=None, headers=None, body=None, base_url=None, timeout=10):
-    """Send one request to nginx (or base_url) and record it for the evidence of a failure."""
+def request(
+    context, uri, method="GET", host=None, headers=None, body=None, base_url=None, timeout=10, cookies=None
+):
+    """Send one request to nginx (or base_url) and record it for the evidence of a failure.
+
+    cookies, a dict, is sent and then updated from the response's Set-Cookie headers.
+    """
     parts = urlsplit(base_url or context.stack.base_url)
     host = host if host is not None else parts.netloc
     sent = {"Host": host, "Connection": "close", **(headers or {})}
+    if cookies:
+        sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
     if body is not None and "Content-Type" not in sent:
         sent["Content-Type"] = "application/x-www-form-urlencoded"
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
@@ -61,5 +70,24 @@ def request(context, uri, method="GET", host=None, headers=None, body=None, base
     response = Response(
         method, uri, host, reply.status, reply.headers, content, time.monotonic() - began, sent
     )
+    if cookies is not None:
+        remember_cookies(cookies, reply.headers.get_all("Set-Cookie") or [])
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response
+
+
+def remember_cookies(jar, set_cookie_headers):
+    """Update a cookie jar (a dict) as a browser would from Set-Cookie headers."""
+    for header in set_cookie_headers:
+        for name, morsel in SimpleCookie(header).items():
+            if morsel["max-age"] == "0" or morsel.value in ("", '""'):
+                jar.pop(name, None)  # Django deletes a cookie with an empty value and Max-Age=0
+            else:
+                jar[name] = morsel.value
+
+
+def form_token(html):
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token in its form"
+    return match.group(1)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "pagecache",
     "blog",
+    "accounts",
 ]
 # The suite's runner is a development tool: offer `manage.py harvest` only where it is installed.
 if importlib.util.find_spec("harvest") is not None:

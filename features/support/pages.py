@@ -1,0 +1,112 @@
+"""Page objects: where each thing a reader uses is found on the page. Selectors live only here."""
+
+from urllib.parse import urlsplit
+
+from selenium.common.exceptions import NoSuchElementException
+from selenium.webdriver.common.by import By
+
+from support import waits
+
+
+class Page:
+    """Any page of the site, as a reader uses it: text, links, labelled fields and buttons."""
+
+    def __init__(self, driver, base_url):
+        self.driver = driver
+        self.base_url = base_url
+
+    def open(self, path):
+        self.driver.get(self.base_url + path)
+        waits.until(self.driver, waits.page_loaded, lambda: f"{path} did not finish loading")
+
+    @property
+    def path(self):
+        parts = urlsplit(self.driver.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    @property
+    def visible_text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def summary(self):
+        """What the reader sees now, for failure messages."""
+        text = " ".join(self.visible_text.split())
+        return f"at {self.path}, the page shows: {text[:600]!r}"
+
+    def field(self, label):
+        try:
+            element = self.driver.find_element(By.XPATH, f"//label[normalize-space()={_literal(label)}]")
+        except NoSuchElementException:
+            labels = [e.text for e in self.driver.find_elements(By.TAG_NAME, "label")]
+            raise AssertionError(
+                f"no field labelled {label!r}; labels here: {labels} ({self.summary()})"
+            ) from None
+        target = element.get_attribute("for")
+        return (
+            self.driver.find_element(By.ID, target) if target else element.find_element(By.XPATH, ".//input")
+        )
+
+    def fill_in(self, label, value):
+        field = self.field(label)
+        field.clear()
+        field.send_keys(value)
+
+    def press(self, text):
+        xpath = (
+            f"//button[normalize-space()={_literal(text)}]"
+            f" | //input[(@type='submit' or @type='button') and @value={_literal(text)}]"
+        )
+        buttons = self.driver.find_elements(By.XPATH, xpath)
+        if not buttons:
+            found = [
+                b.text or b.get_attribute("value")
+                for b in self.driver.find_elements(By.XPATH, "//button|//input[@type='submit']")
+            ]
+            raise AssertionError(f"no button {text!r}; buttons here: {found} ({self.summary()})")
+        self._submit_and_wait(buttons[0])
+
+    def follow(self, text):
+        links = self.driver.find_elements(By.LINK_TEXT, text)
+        if not links:
+            found = [a.text for a in self.driver.find_elements(By.TAG_NAME, "a")]
+            raise AssertionError(f"no link {text!r}; links here: {found} ({self.summary()})")
+        self._submit_and_wait(links[0])
+
+    def _submit_and_wait(self, element):
+        old_body = self.driver.find_element(By.TAG_NAME, "body")
+        element.click()
+        waits.until(
+            self.driver,
+            lambda d: _stale(old_body) and waits.page_loaded(d),
+            lambda: f"no new page after the click ({self.summary()})",
+        )
+
+
+class LoginPage(Page):
+    """/login/: the one place that knows how logging in is done."""
+
+    PATH = "/login/"
+
+    def log_in(self, login, password):
+        if urlsplit(self.driver.current_url).path != self.PATH:
+            self.open(self.PATH)
+        self.fill_in("Login", login)
+        self.fill_in("Password", password)
+        self.press("Login")
+
+
+def _stale(element):
+    try:
+        element.is_enabled()
+        return False
+    except Exception:
+        return True
+
+
+def _literal(text):
+    """An XPath string literal for any text (quotes included)."""
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return "concat(" + ", '\"', ".join(f'"{part}"' for part in text.split('"')) + ")"

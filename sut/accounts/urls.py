@@ -1,0 +1,12 @@
+"""Login, logout and the portal."""
+
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("portal/", views.portal, name="portal"),
+]

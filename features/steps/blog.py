@@ -1,8 +1,14 @@
-"""Steps about the blog's content."""
+"""Steps about the blog's content, and what editors and operators do to it."""
 
-from behave import given
+from behave import given, step, then
 
-from support import content
+from support import content, editors, html
+
+
+# The longer step first: the shorter one's "{uri}" would swallow its ending.
+@given('a published post "{title}" at "{uri}" with the body "{body}"')
+def step_published_with_body(context, title, uri, body):
+    content.post(title, uri, body=body)
 
 
 @given('a published post "{title}" at "{uri}"')
@@ -13,3 +19,101 @@ def step_published(context, title, uri):
 @given('a draft post "{title}" at "{uri}"')
 def step_draft(context, title, uri):
     content.post(title, uri, published=False)
+
+
+@given("these published posts")
+def step_posts_table(context):
+    for row in context.table:
+        content.post(row["title"], slug=content.slugify(row["title"]), age_days=int(row["days old"]))
+
+
+@given('{count:d} published posts titled "{prefix}" 01 to {last:d}, one a day')
+def step_many_posts(context, count, prefix, last):
+    assert count == last, "the count and the last number must agree"
+    for number in range(1, count + 1):
+        title = f"{prefix} {number:02d}"
+        content.post(title, slug=content.slugify(title), age_days=count - number)
+
+
+@then("the reader sees the posts in this order: {titles}")
+def step_order(context, titles):
+    wanted = [t.strip().strip('"') for t in titles.split(",")]
+    text = html.visible_text(context.responses[-1].text)
+    positions = [text.find(title) for title in wanted]
+    missing = [title for title in wanted if title not in text]
+    assert not missing, f"missing {missing} in: {text[:600]}"
+    assert positions == sorted(positions), f"expected the order {wanted}; the page reads: {text[:600]}"
+
+
+@then('the reader sees the text "{text}"')
+def step_sees_text(context, text):
+    visible = html.visible_text(context.responses[-1].text)
+    assert text in visible, f"expected {text!r} as text; the page reads: {visible[:800]}"
+
+
+@then("the page runs no script an author wrote")
+def step_no_script(context):
+    count = html.elements(context.responses[-1].text, "script")
+    assert count == 0, f"the page has {count} <script> element(s)"
+
+
+@then("the reader gets the site's page-not-found page")
+def step_site_404(context):
+    response = context.responses[-1]
+    assert response.status == 404, f"expected 404, got {response.status}"
+    text = html.visible_text(response.text)
+    assert "no such page on The Publication" in text, f"not the site's own 404 page: {text[:400]}"
+
+
+@step('an editor changes the title of "{title}" to "{new_title}"')
+def step_change_title(context, title, new_title):
+    post = editors.post(title)
+    post.title = new_title
+    post.save()
+
+
+@step('an editor unpublishes "{title}"')
+def step_unpublish(context, title):
+    editors.post(title).unpublish()
+
+
+@step('an editor deletes "{title}"')
+def step_delete(context, title):
+    editors.post(title).delete()
+
+
+@step('an operator runs "{command}"')
+def step_operator_runs(context, command):
+    editors.run_command(context.stack, *command.split())
+
+
+@step('an editor saves "{title}" with a body of {words:d} words')
+def step_save_body(context, title, words):
+    post = editors.post(title)
+    post.body = " ".join(["word"] * words)
+    context.derived_writes = editors.save_counting_extra_writes(post)
+
+
+@then('"{title}" has a reading time of {minutes:d} minutes in the database')
+def step_reading_time(context, title, minutes):
+    post = editors.post(title)
+    assert post.reading_minutes == minutes, f"reading time {post.reading_minutes} min, expected {minutes}"
+
+
+@then("the reading time was written once")
+def step_written_once(context):
+    writes = context.derived_writes
+    assert writes == 1, f"after the editor's save, the post was written {writes} more times, not once"
+
+
+@given('the editor "{name}" exists with password "{password}"')
+def step_editor_exists(context, name, password):
+    editors.create_editor(name, password)
+    context.passwords = {**getattr(context, "passwords", {}), name: password}
+
+
+@step('{name:w} changes the title of "{title}" to "{new_title}" in the admin')
+def step_admin_change_title(context, name, title, new_title):
+    admin = editors.AdminPage(context.browser, context.stack.base_url)
+    admin.log_in(name, context.passwords[name])
+    admin.change_title(editors.post(title), new_title)

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from behave import then
 
 from support import memcached
+from support.http import as_sent
 
 SECURITY_HEADERS = (
     "X-Content-Type-Options",
@@ -22,7 +23,7 @@ def _key(context, uri, host=None):
     """nginx's key for uri, on the host of the last request (or the stack's own host)."""
     if host is None:
         host = _last(context).host if context.responses else urlsplit(context.stack.base_url).netloc
-    return memcached.nginx_key(host, uri)
+    return memcached.nginx_key(host, as_sent(uri))
 
 
 @then("the page is rendered by Django")
@@ -59,7 +60,7 @@ def step_stored_under(context, uri):
 
 @then('memcached holds the page under md5 of "{host}" and "{uri}"')
 def step_stored_under_host(context, host, uri):
-    key = memcached.nginx_key(host, uri)
+    key = memcached.nginx_key(host, as_sent(uri))
     stored = memcached.read(context.stack.memcached, key)
     assert stored == _last(context).body, f"the page is not stored under md5({host}{uri}) = {key}"
 

@@ -13,6 +13,16 @@ def step_has_visited(context, uri):
 
 
 # Registered before the plain visit, whose "{uri}" would also match this whole line.
+@given('readers have seen "{uri}" served from memcached')
+def step_seen_from_memcached(context, uri):
+    """A page stored and served by nginx: the precondition of every purge scenario."""
+    first, second = request(context, uri), request(context, uri)
+    assert first.status == 200, f"expected {uri} to answer 200, got {first.status}"
+    assert second.header("X-Cache") == "HIT", (
+        f"{uri} was not served from memcached: X-Cache={second.header('X-Cache')!r}"
+    )
+
+
 @step('a reader visits "{uri}" on host "{host}"')
 def step_visits_on_host(context, uri, host):
     port = context.stack.web_port

@@ -14,6 +14,12 @@ def author(username="editor", name="Erin Editor"):
     return user
 
 
+def slugify(title):
+    from django.utils.text import slugify as django_slugify
+
+    return django_slugify(title, allow_unicode=True)
+
+
 def slug_of(uri):
     """The slug in a post's URI, /blog/<slug>/."""
     prefix = "/blog/"
@@ -27,7 +33,7 @@ def post(title, uri=None, *, slug=None, body="", published=True, age_days=0, wri
     return Post.objects.create(
         title=title,
         slug=slug or slug_of(uri),
-        body=body or f"{title}. A post for the suite.",
+        body=body or "A post written for the suite.",
         author=writer or author(),
         status=Post.Status.PUBLISHED if published else Post.Status.DRAFT,
         published_at=timezone.now() - timedelta(days=age_days) if published else None,

@@ -9,7 +9,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 @dataclass
@@ -53,6 +53,7 @@ def request(
         sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
     if body is not None and "Content-Type" not in sent:
         sent["Content-Type"] = "application/x-www-form-urlencoded"
+    uri = as_sent(uri)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     began = time.monotonic()
     try:
@@ -74,6 +75,11 @@ def request(
         remember_cookies(cookies, reply.headers.get_all("Set-Cookie") or [])
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response
+
+
+def as_sent(uri):
+    """The URI as a browser sends it: non-ASCII characters percent-encoded as UTF-8, nothing else touched."""
+    return "".join(c if ord(c) < 128 else quote(c, safe="") for c in uri)
 
 
 def remember_cookies(jar, set_cookie_headers):

@@ -35,7 +35,11 @@ class Page:
 
     def field(self, label):
         try:
-            element = self.driver.find_element(By.XPATH, f"//label[normalize-space()={_literal(label)}]")
+            # "Title" finds <label>Title</label> and the admin's <label>Title:</label>.
+            xpath = (
+                f"//label[normalize-space()={_literal(label)} or normalize-space()={_literal(label + ':')}]"
+            )
+            element = self.driver.find_element(By.XPATH, xpath)
         except NoSuchElementException:
             labels = [e.text for e in self.driver.find_elements(By.TAG_NAME, "label")]
             raise AssertionError(

@@ -1,13 +1,29 @@
-"""The editors' admin for posts."""
+"""The editors' admin for posts: create, edit, publish, unpublish, delete."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from blog.models import Post
 
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "author", "published_at", "updated_at"]
+    list_display = ["title", "status", "author", "published_at", "updated_at", "reading_minutes"]
     list_filter = ["status"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["word_count", "reading_minutes", "updated_at"]
+    actions = ["publish", "unpublish"]
+
+    # Each post is saved on its own (not a queryset update), so its signals run and the pages
+    # that show it are purged.
+    @admin.action(description="Publish the selected posts")
+    def publish(self, request, queryset):
+        for post in queryset:
+            post.publish()
+        messages.success(request, f"Published {queryset.count()} post(s).")
+
+    @admin.action(description="Unpublish the selected posts")
+    def unpublish(self, request, queryset):
+        for post in queryset:
+            post.unpublish()
+        messages.success(request, f"Unpublished {queryset.count()} post(s).")

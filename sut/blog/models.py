@@ -23,6 +23,9 @@ class Post(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived from the body by a post_save handler (blog.signals), never typed by an editor.
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    reading_minutes = models.PositiveIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -34,6 +37,15 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:detail", kwargs={"slug": self.slug})
+
+    def publish(self):
+        self.status = self.Status.PUBLISHED
+        self.save()
+
+    def unpublish(self):
+        self.status = self.Status.DRAFT
+        self.published_at = None
+        self.save()
 
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:

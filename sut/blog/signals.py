@@ -1,11 +1,35 @@
-"""Signal handlers of the blog: a changed post purges the stored pages that show it."""
+"""Signal handlers of the blog: derived fields filled after a save, stored pages purged.
+
+The derived fields are saved from inside the post_save handler. The usual guard against the
+handler triggering itself, disconnecting it around its own save, is unsafe: while it is
+disconnected a save on another thread skips it, and a save that raises never reconnects it.
+Here the handler recognises its own save by what it saves (only the derived fields) and
+ignores it: no shared state, nothing to restore, correct on every thread and after any error.
+"""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from blog.derived import DERIVED_FIELDS, derive
 from blog.models import Post
 from pagecache import purge
+
+
+def _is_own_save(update_fields):
+    return update_fields is not None and set(update_fields) <= DERIVED_FIELDS
+
+
+@receiver(post_save, sender=Post, dispatch_uid="blog.fill_derived_fields")
+def fill_derived_fields(sender, instance, update_fields=None, **kwargs):
+    if _is_own_save(update_fields):
+        return
+    values = derive(instance.body)
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    if changed:
+        for name in changed:
+            setattr(instance, name, values[name])
+        instance.save(update_fields=changed)
 
 
 def _purge_after_commit(post):
@@ -14,8 +38,9 @@ def _purge_after_commit(post):
 
 
 @receiver(post_save, sender=Post, dispatch_uid="blog.purge_on_save")
-def purge_on_save(sender, instance, **kwargs):
-    _purge_after_commit(instance)
+def purge_on_save(sender, instance, update_fields=None, **kwargs):
+    if not _is_own_save(update_fields):
+        _purge_after_commit(instance)
 
 
 @receiver(post_delete, sender=Post, dispatch_uid="blog.purge_on_delete")

@@ -1,0 +1,63 @@
+"""What editors and operators do to posts: through the ORM, a management command, or the admin."""
+
+import subprocess
+import sys
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from stack.local import SUT
+from support.pages import Page
+
+
+def post(title):
+    from blog.models import Post
+
+    try:
+        return Post.objects.get(title=title)
+    except Post.DoesNotExist:
+        raise AssertionError(f'no post titled "{title}"') from None
+
+
+def save_counting_extra_writes(instance):
+    """Save, and count the writes to the post beyond the editor's own (the handler's)."""
+    with CaptureQueriesContext(connection) as queries:
+        instance.save()
+    updates = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "blog_post"')]
+    assert updates, "saving the post wrote nothing"
+    return len(updates) - 1
+
+
+def run_command(stack, *argv):
+    """A management command, run as an operator would: its own process, the site's environment."""
+    result = subprocess.run(
+        [sys.executable, str(SUT / "manage.py"), *argv],
+        env=stack.app_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, f"manage.py {' '.join(argv)} failed:\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def create_editor(name, password):
+    return get_user_model().objects.create_superuser(
+        username=name, password=password, email=f"{name}@example.com"
+    )
+
+
+class AdminPage(Page):
+    """The Django admin, as an editor uses it."""
+
+    def log_in(self, name, password):
+        self.open("/admin/login/?next=/admin/")
+        self.fill_in("Username", name)
+        self.fill_in("Password", password)
+        self.press("Log in")
+
+    def change_title(self, post, title):
+        self.open(f"/admin/blog/post/{post.pk}/change/")
+        self.fill_in("Title", title)
+        self.press("Save")
+        assert "was changed successfully" in self.visible_text, (
+            f"the admin did not save the post ({self.summary()})"
+        )

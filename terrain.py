@@ -41,6 +41,7 @@ class World:
         self.old_db_config = None
         self.browser = None
         self.reaper = None
+        self.setup_error = None
         self.timings = {}
         self.feature_times = {}
 
@@ -214,7 +215,8 @@ def before_all(context):
     began = time.monotonic()
     try:
         setup()
-    except BaseException:
+    except BaseException as error:
+        world.setup_error = error
         shutdown()
         raise
     finally:
@@ -234,6 +236,8 @@ def after_feature(context, feature):
 def before_scenario(context, scenario):
     context.responses = []
     context.browser = None
+    context.undo = []
+    world.stack.heal()  # a program a failed scenario left down or frozen is running again
     reset_state()
     if "browser" in scenario.effective_tags:
         context.browser = browser()
@@ -243,6 +247,8 @@ def before_scenario(context, scenario):
 def after_scenario(context, scenario):
     if scenario.status.name in ("failed", "error") or getattr(scenario, "hook_failed", False):
         keep_evidence(context, scenario)
+    for undo in reversed(getattr(context, "undo", [])):
+        undo()  # the faults a scenario made (a database taken down ...) are undone
 
 
 def after_all(context):

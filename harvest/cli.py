@@ -14,6 +14,8 @@ from pathlib import Path
 from harvest import reports
 from harvest.features import FeatureError, load_features, selected_scenarios
 from harvest.tags import TagError, named_tags, to_expression
+from stack.binaries import MissingBinary
+from stack.local import StackError
 
 ROOT = Path(__file__).resolve().parent.parent
 USAGE_ERROR = 2
@@ -143,6 +145,10 @@ def run(argv=None, prog="harvest"):
         print_undefined_step_snippets(runner.undefined_steps, colored=False)
     if xunit_dir:
         reports.merge_junit(xunit_dir, Path(options.xunit_file))
+    setup_error = terrain.world.setup_error
+    if isinstance(setup_error, MissingBinary | StackError):
+        print(f"{prog}: the stack could not start: {setup_error}", file=sys.stderr)
+        return USAGE_ERROR
     counts = reports.count_scenarios(runner.features, chosen)
     print(reports.timing_line(terrain.world, time.monotonic() - began))
     print(f"harvest: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")

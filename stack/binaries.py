@@ -27,7 +27,12 @@ def _missing(name):
 
 
 def find(name):
-    """Absolute path of a program on PATH or in the sbin folders."""
+    """Absolute path of a program: STACK_<NAME> if set, else on PATH or in the sbin folders."""
+    override = os.environ.get(f"STACK_{name.upper()}")
+    if override:
+        if not (os.path.isfile(override) and os.access(override, os.X_OK)):
+            raise MissingBinary(f"STACK_{name.upper()}={override} is not a program")
+        return override
     path = shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN))
     if path is None:
         raise _missing(name)

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ class LocalStack:
         self.app_port = free_port()
         self.web_port = port or web_port()
         self.children = {}
+        self.frozen = set()
         self.started_in = None
 
     # Addresses, for steps and for people.
@@ -71,7 +73,20 @@ class LocalStack:
         return env
 
     def _memcached(self):
-        argv = [binaries.find("memcached"), "-l", LOOPBACK, "-p", self.memcached_port, "-U", "0", "-m", "64"]
+        # Items up to 2 MB: the app's own limit (PAGECACHE_MAX_BYTES, 1 MB) is what refuses a big page.
+        argv = [
+            binaries.find("memcached"),
+            "-l",
+            LOOPBACK,
+            "-p",
+            self.memcached_port,
+            "-U",
+            "0",
+            "-m",
+            "64",
+            "-I",
+            "2m",
+        ]
         if os.geteuid() == 0:
             argv += ["-u", "root"]
         return Child("memcached", argv, self.log_dir / "memcached.log")
@@ -138,6 +153,32 @@ class LocalStack:
         except TimeoutError as error:
             raise StackError(f"{error}:\n{child.log_tail()}") from None
         return child
+
+    # Faults, for the scenarios that specify staying up.
+    def stop_program(self, name):
+        self.thaw(name)
+        child = self.children.pop(name, None)
+        if child is not None:
+            child.stop()
+
+    def freeze(self, name):
+        """SIGSTOP: the program keeps its port (connections are accepted) but never answers."""
+        self.children[name].signal(signal.SIGSTOP)
+        self.frozen.add(name)
+
+    def thaw(self, name):
+        if name in self.frozen:
+            self.frozen.discard(name)
+            self.children[name].signal(signal.SIGCONT)
+
+    def heal(self):
+        """Every program running and answering again, after whatever a scenario did to them."""
+        for name in ("memcached", "gunicorn", "nginx"):
+            self.thaw(name)
+            child = self.children.get(name)
+            if child is None or not child.running():
+                self.children.pop(name, None)
+                self.start_child(name)
 
     def start(self):
         began = time.monotonic()

@@ -7,7 +7,12 @@ from pathlib import Path
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 
 
-def render(*, listen, memcached, app, run_dir, log_dir, modules=(), worker_processes=1):
+ERROR_PAGES = Path(__file__).resolve().parent.parent / "sut" / "templates"
+
+
+def render(
+    *, listen, memcached, app, run_dir, log_dir, modules=(), worker_processes=1, error_pages=ERROR_PAGES
+):
     """The config text; modules are .so paths to load (empty where nginx has them built in)."""
     user = "user root;" if os.geteuid() == 0 else ""
     return substitute(
@@ -20,6 +25,7 @@ def render(*, listen, memcached, app, run_dir, log_dir, modules=(), worker_proce
         app=app,
         run_dir=run_dir,
         log_dir=log_dir,
+        error_pages=error_pages,
     )
 
 

@@ -2,6 +2,7 @@
 
 import os
 import socket
+import sys
 
 LOOPBACK = "127.0.0.1"
 
@@ -27,4 +28,9 @@ def port_is_free(port, host=LOOPBACK):
 def web_port():
     """nginx's port: HARVEST_PORT (harvest -P) when set and free, else a free one."""
     wanted = int(os.environ.get("HARVEST_PORT", "0") or 0)
-    return wanted if wanted and port_is_free(wanted) else free_port()
+    if wanted and port_is_free(wanted):
+        return wanted
+    port = free_port()
+    if wanted:
+        print(f"port {wanted} is taken: nginx listens on {port} instead", file=sys.stderr)
+    return port

@@ -54,3 +54,41 @@ def test_manage_py_harvest_is_the_same_command():
     )
     assert result.returncode == 2
     assert "unrecognized arguments: --no-such-option" in result.stderr
+
+
+def test_undefined_step_prints_the_snippet_and_exits_1(features, tmp_path):
+    path = features("undefined.feature", "Feature: U\n  Scenario: u\n    Given a step nobody wrote\n")
+    env = harvest_env(tmp_path)
+    result = run_harvest([str(path)], env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "@given(u'a step nobody wrote')" in result.stderr
+    from tests.test_no_leaks import gone
+
+    gone(env["HARVEST_LEAK_MARK"])
+
+
+def test_missing_stack_program_is_one_line_and_exit_2(features, tmp_path):
+    path = features("one.feature", "Feature: One\n  Scenario: one\n    Given a step that passes\n")
+    env = harvest_env(tmp_path)
+    env["STACK_NGINX"] = "/nonexistent/nginx"
+    result = run_harvest([str(path)], env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert (
+        "harvest: the stack could not start: STACK_NGINX=/nonexistent/nginx is not a program" in result.stderr
+    )
+    from tests.test_no_leaks import gone
+
+    gone(env["HARVEST_LEAK_MARK"])
+
+
+def test_taken_port_is_said_and_another_used(features, tmp_path):
+    import socket
+
+    path = features("one.feature", "Feature: One\n  Scenario: one\n    Given a step that passes\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_harvest([str(path), "-P", str(port)], env=harvest_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"port {port} is taken: nginx listens on" in result.stderr

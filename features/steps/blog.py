@@ -117,3 +117,9 @@ def step_admin_change_title(context, name, title, new_title):
     admin = editors.AdminPage(context.browser, context.stack.base_url)
     admin.log_in(name, context.passwords[name])
     admin.change_title(editors.post(title), new_title)
+
+
+@given('a published post "{title}" at "{uri}" of {kilobytes:d} kB')
+def step_big_post(context, title, uri, kilobytes):
+    paragraph = "All happy families are alike; each unhappy family is unhappy in its own way.\n\n"
+    content.post(title, uri, body=paragraph * (kilobytes * 1024 // len(paragraph) + 1))

@@ -1,6 +1,8 @@
 """The suite's own view of memcached: nginx's key computed here, entries read raw."""
 
 import hashlib
+import re
+from urllib.parse import unquote
 
 from pymemcache.client.base import Client
 
@@ -10,10 +12,43 @@ def client(address):
     return Client((host, int(port)), connect_timeout=2, timeout=2)
 
 
-def nginx_key(host, uri):
-    """md5 of `$host$request_uri` as nginx computes it: the host lowercased, without its port."""
+PAGE_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def nginx_host(host):
+    """`$host` as nginx makes it from a Host header: no port, no trailing dot, lowercased."""
     host = host.rsplit(":", 1)[0].lower()
-    return hashlib.md5((host + uri).encode("utf-8")).hexdigest()
+    return host[:-1] if host.endswith(".") else host
+
+
+def nginx_key(host, uri):
+    """md5 of `$host$request_uri`, as nginx computes it."""
+    return hashlib.md5((nginx_host(host) + uri).encode("utf-8")).hexdigest()
+
+
+def all_keys(address):
+    """Every key memcached holds now (`lru_crawler metadump all`)."""
+    with_client = client(address)
+    try:
+        with_client._connect() if with_client.sock is None else None
+        with_client.sock.sendall(b"lru_crawler metadump all\r\n")
+        data = b""
+        while not (data.endswith(b"END\r\n") or data.startswith(b"ERROR") or b"BUSY" in data):
+            chunk = with_client.sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        with_client.close()
+    assert not data.startswith(b"ERROR") and b"BUSY" not in data, (
+        f"memcached would not list its keys: {data[:80]!r}"
+    )
+    return [unquote(line.split()[0][4:]) for line in data.decode().splitlines() if line.startswith("key=")]
+
+
+def page_keys(address):
+    """The keys of stored pages: nginx's keys are md5 hex digests."""
+    return [key for key in all_keys(address) if PAGE_KEY.match(key)]
 
 
 def read(address, key):

@@ -7,11 +7,14 @@ _ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijk
 
 
 def nginx_host(host_header):
-    """`$host` from a Host header: the port dropped, ASCII letters lowercased (as nginx does)."""
+    """`$host` from a Host header as nginx makes it: no port, no trailing dot, ASCII lowercased."""
     host = host_header.strip()
     if host.startswith("["):  # an IPv6 literal keeps its brackets, loses its port
-        return host[: host.index("]") + 1].translate(_ASCII_UPPER_TO_LOWER) if "]" in host else ""
-    return host.rsplit(":", 1)[0].translate(_ASCII_UPPER_TO_LOWER)
+        host = host[: host.index("]") + 1] if "]" in host else ""
+    else:
+        host = host.rsplit(":", 1)[0]
+        host = host[:-1] if host.endswith(".") else host
+    return host.translate(_ASCII_UPPER_TO_LOWER)
 
 
 def request_uri(environ):

@@ -5,6 +5,7 @@ import threading
 
 from django.conf import settings
 from pymemcache.client.base import Client
+from pymemcache.exceptions import MemcacheUnexpectedCloseError
 
 log = logging.getLogger("pagecache")
 _local = threading.local()
@@ -26,9 +27,18 @@ def client():
     return current
 
 
+# A connection memcached closed since its last use (memcached restarted) fails at once; one
+# retry on a new connection makes the first request after a restart store its page as usual.
+STALE_CONNECTION = (MemcacheUnexpectedCloseError, BrokenPipeError, ConnectionResetError)
+
+
 def _guarded(operation, default):
     try:
-        return operation()
+        try:
+            return operation()
+        except STALE_CONNECTION:
+            client().close()
+            return operation()
     except Exception as error:  # memcached down, hung or refusing: the page is served anyway
         log.warning("memcached unavailable (%s): %s", settings.PAGECACHE_MEMCACHED, error)
         client().close()

@@ -25,6 +25,9 @@ class NginxHostTests(SimpleTestCase):
     def test_lowercased_without_port(self):
         self.assertEqual(keys.nginx_host("Example.COM:8080"), "example.com")
 
+    def test_trailing_dot_is_dropped(self):
+        self.assertEqual(keys.nginx_host("LocalHost.:99"), "localhost")
+
     def test_plain_host(self):
         self.assertEqual(keys.nginx_host("localhost"), "localhost")
 

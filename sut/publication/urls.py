@@ -13,3 +13,4 @@ urlpatterns = [
 ]
 
 handler404 = "publication.views.not_found"
+handler500 = "publication.views.server_error"

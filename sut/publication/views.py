@@ -1,9 +1,14 @@
 """Site-wide views: the health check and the site's own error pages."""
 
-from django.db import connection
+import sys
+
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
+
+RETRY_AFTER = "30"
 
 
 @never_cache
@@ -16,3 +21,15 @@ def health(request):
 
 def not_found(request, exception=None):
     return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """A database that is down gets the friendly 503 page (the one nginx shows when the app is)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        # A static page: rendering must not need the database that just failed.
+        response = HttpResponse(get_template("503.html").template.source, status=503)
+        response["Retry-After"] = RETRY_AFTER
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponse(get_template("500.html").template.source, status=500)

@@ -1,0 +1,58 @@
+"""Steps that break parts of the stack, and what readers get meanwhile."""
+
+from behave import given, step, then
+
+from support import faults, html
+from support.http import request
+
+PROGRAMS = {"memcached": "memcached", "the app": "gunicorn"}
+
+
+def _undo_later(context, undo):
+    context.undo = [*getattr(context, "undo", []), undo]
+
+
+@given("{part} is stopped")
+def step_stopped(context, part):
+    context.stack.stop_program(PROGRAMS[part])
+    _undo_later(context, context.stack.heal)
+
+
+@given("{part} is frozen")
+def step_frozen(context, part):
+    context.stack.freeze(PROGRAMS[part])
+    _undo_later(context, context.stack.heal)
+
+
+@step("{part} is back")
+def step_back(context, part):
+    if part == "the database":
+        context.undo.pop()()
+    else:
+        context.stack.heal()
+
+
+@given("the database is down")
+def step_database_down(context):
+    _undo_later(context, faults.database_down(context))
+
+
+@step("a reader visits each of these pages")
+def step_visit_each(context):
+    context.visits = [request(context, row["page"]) for row in context.table]
+
+
+@then("every page answers 200 from Django within a second")
+def step_every_page_rendered(context):
+    for response in context.visits:
+        assert response.status == 200, f"{response.uri} answered {response.status}"
+        assert response.header("X-Cache") == "MISS", f"{response.uri}: X-Cache={response.header('X-Cache')!r}"
+        assert response.elapsed < 1.0, f"{response.uri} took {response.elapsed:.2f} s"
+
+
+@then("the reader gets the site's service-unavailable page")
+def step_site_503(context):
+    response = context.responses[-1]
+    text = html.visible_text(response.text)
+    assert response.status == 503, f"expected 503, got {response.status}: {text[:300]}"
+    assert "The Publication is taking a short break" in text, f"not the site's own 503 page: {text[:300]}"

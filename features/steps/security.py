@@ -1,0 +1,74 @@
+"""Steps of an attacker, and of what the cache must then hold."""
+
+from behave import step, then
+
+from support import memcached
+from support.http import as_sent, request
+
+
+def _header(text):
+    name, _, value = text.partition(":")
+    return {name.strip(): value.strip()}
+
+
+# The longer steps first: the plain request's "{uri}" would swallow their endings.
+@step('an attacker requests "{uri}" with the Host "{host}"')
+def step_attack_host(context, uri, host):
+    request(context, uri, host=host)
+
+
+@step('an attacker requests "{uri}" with the header "{header}"')
+def step_attack_header(context, uri, header):
+    request(context, uri, headers=_header(header))
+
+
+@step('an attacker requests "{uri}" claiming the key of "{other}"')
+def step_attack_key(context, uri, other):
+    host = context.stack.base_url.split("://", 1)[1]
+    request(context, uri, headers={"X-Page-Key": memcached.nginx_key(host, as_sent(other))})
+
+
+@step('an attacker requests "{uri}"')
+def step_attack(context, uri):
+    request(context, uri)
+
+
+@step('an attacker sends a {method:w} request to "{uri}"')
+def step_attack_method(context, method, uri):
+    request(context, uri, method=method, body="title=planted")
+
+
+@then("memcached holds no page at all")
+def step_no_page(context):
+    keys = memcached.page_keys(context.stack.memcached)
+    assert not keys, f"memcached holds {len(keys)} page(s): {keys}"
+
+
+@then("memcached holds nothing but that response, under nginx's key for that very request")
+def step_only_own_key(context):
+    response = context.responses[-1]
+    own = memcached.nginx_key(response.host, response.uri)
+    keys = memcached.page_keys(context.stack.memcached)
+    others = [key for key in keys if key != own]
+    assert not others, f"{response.uri} (Host: {response.host}) stored pages under other keys: {others}"
+    if keys:
+        stored = memcached.read(context.stack.memcached, own)
+        assert stored == response.body, f"the page stored under {own} is not the response to that request"
+
+
+@then('the page stored for "{uri}" is the one a plain reader gets')
+def step_untainted(context, uri):
+    attack = context.responses[-1]
+    key = memcached.nginx_key(attack.host, as_sent(uri))
+    keys = memcached.page_keys(context.stack.memcached)
+    assert set(keys) <= {key}, f"pages stored under other keys: {sorted(set(keys) - {key})}"
+    stored = memcached.read(context.stack.memcached, key)
+    if stored is None:
+        return  # nothing stored: nothing tainted
+    memcached.client(context.stack.memcached).delete(key)
+    plain = request(context, uri)
+    assert plain.header("X-Cache") == "MISS", "the plain reader should have had a fresh render"
+    assert stored == plain.body, (
+        f"the page stored after {attack.request_headers} differs from a plain reader's "
+        f"({len(stored)} vs {len(plain.body)} bytes)"
+    )

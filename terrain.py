@@ -5,6 +5,7 @@ one place here and torn down in shutdown(), which runs after the last feature, o
 Ctrl-C and on SIGTERM.
 """
 
+import base64
 import os
 import re
 import signal
@@ -179,6 +180,15 @@ def save_browser_evidence(folder):
         (folder / "browser-error.txt").write_text(f"browser evidence unavailable: {error}\n")
 
 
+def embed_in_report(context, folder):
+    """Put the failure's screenshot into the HTML report (harvest --html), when one is written."""
+    screenshot = folder / "screenshot.png"
+    for formatter in getattr(context._runner, "formatters", []):
+        if getattr(formatter, "name", "") == "html-pretty" and screenshot.exists():
+            data = base64.b64encode(screenshot.read_bytes()).decode("ascii")  # the formatter wants base64
+            formatter.embed("image/png", data, caption="The browser at the failure")
+
+
 def reset_state():
     """Scenarios never share state: an empty database and an empty memcached."""
     from django.core.management import call_command
@@ -204,6 +214,7 @@ def keep_evidence(context, scenario):
             (folder / name).write_text(text)
     if context.browser is not None:
         save_browser_evidence(folder)
+        embed_in_report(context, folder)
     print(f"  evidence kept in {folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder}")
 
 

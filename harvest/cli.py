@@ -11,13 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from harvest import reports
+from harvest import document, reports
 from harvest.features import FeatureError, load_features, selected_scenarios
 from harvest.tags import TagError, named_tags, to_expression
 from stack.binaries import MissingBinary
 from stack.local import StackError
 
 ROOT = Path(__file__).resolve().parent.parent
+HTML_FORMATTER = "behave_html_pretty_formatter:PrettyHTMLFormatter"
 USAGE_ERROR = 2
 
 
@@ -45,14 +46,25 @@ def build_parser(prog="harvest"):
         "-s", "--scenarios", metavar="N[,N...]", help="run only these scenarios (1-based) of each feature"
     )
     parser.add_argument(
-        "-v", "--verbosity", type=int, choices=range(5), default=3, metavar="0-4",
-        help="0 summary only, 1 dots, 2 scenario names, 3 the Gherkin (default), 4 and all output",
+        "-v", "--verbosity", type=int, choices=range(5), default=1, metavar="0-4",
+        help="0 summary only, 1 a progress line per feature (default), 2 scenario names, "
+        "3 the Gherkin, 4 the Gherkin and all output",
     )  # fmt: skip
     parser.add_argument("--failfast", action="store_true", help="stop at the first failing scenario")
     parser.add_argument("--with-xunit", action="store_true", help="write a JUnit XML report")
     parser.add_argument("--xunit-file", default="lettucetests.xml", metavar="FILE")
     parser.add_argument("--with-jsonreport", action="store_true", help="write a JSON report")
     parser.add_argument("--jsonreport-file", default="lettucetests.json", metavar="FILE")
+    parser.add_argument(
+        "--html", nargs="?", const="reports/index.html", metavar="FILE",
+        help="write a self-contained HTML report (default file: reports/index.html)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the specs, flag undefined steps, start nothing"
+    )
+    parser.add_argument(
+        "--list-tags", action="store_true", help="list each tag with how many scenarios carry it"
+    )
     parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
     parser.add_argument("-d", "--debug-mode", action="store_true", help="run the site with DEBUG on")
     parser.add_argument("--stack", choices=["local"], default=os.environ.get("HARVEST_STACK", "local"))
@@ -72,11 +84,32 @@ def _scenario_numbers(text):
     return numbers
 
 
+def _title(options):
+    return "specs " + (" ".join(f"--tag={t}" for t in options.tags) or "(all)")
+
+
+def list_tags(features, out=sys.stdout):
+    """Each tag with how many scenarios carry it (their own tags or their feature's)."""
+    counts = {}
+    for feature in features:
+        for scenario in feature.walk_scenarios():
+            for tag in set(scenario.effective_tags):
+                counts[tag] = counts.get(tag, 0) + 1
+    for tag, count in sorted(counts.items()):
+        print(f"@{tag:<12} {count:>3} scenario{'s' if count != 1 else ''}", file=out)
+
+
 def behave_args(options, locations, tag_expression, xunit_dir):
     """behave's own arguments for these options."""
     tty = sys.stdout.isatty() and not options.no_color
-    formatter = {0: "null", 1: "progress", 2: "progress3", 3: "pretty" if tty else "plain", 4: "pretty"}
+    formatter = {0: "null", 1: "progress", 2: "progress3", 3: "pretty", 4: "pretty"}
     args = []
+    if options.html:
+        # behave pairs --outfile with the formatters in order: the files' formatters come first.
+        args += ["--format", HTML_FORMATTER, "--outfile", str(Path(options.html).resolve())]
+        args += ["-D", f"behave.formatter.html-pretty.title_string=The Publication: {_title(options)}"]
+        # A failure's message and screenshot open with the page, no click needed.
+        args += ["-D", "behave.formatter.html-pretty.collapse=none"]
     if options.with_jsonreport:
         # behave pairs --outfile with the formatters in order: the file's formatter comes first.
         args += ["--format", "json.pretty", "--outfile", str(Path(options.jsonreport_file).resolve())]
@@ -88,6 +121,9 @@ def behave_args(options, locations, tag_expression, xunit_dir):
         args += ["--no-summary"]
     if options.failfast:
         args.append("--stop")
+    if options.dry_run:
+        # behave only finds the undefined steps here; harvest prints the document itself.
+        args = ["--format", "null", "--dry-run", "--no-summary", "--no-snippets"]
     if tag_expression:
         args += ["--tags", tag_expression]
     if xunit_dir:
@@ -116,6 +152,9 @@ def run(argv=None, prog="harvest"):
     for name in named_tags(options.tags):
         if name.lstrip("@") not in known:
             print(f"harvest: tag @{name.lstrip('@')} is on no scenario: it matched nothing", file=sys.stderr)
+    if options.list_tags:
+        list_tags(features)
+        return 0
     numbers = _scenario_numbers(options.scenarios) if options.scenarios else None
     chosen = selected_scenarios(features, expression, numbers)
     if not chosen:
@@ -123,7 +162,9 @@ def run(argv=None, prog="harvest"):
     locations = paths if numbers is None else [f"{s.filename}:{s.line}" for s in chosen]
 
     _export_environment(options)
-    xunit_dir = reports.temporary_dir() if options.with_xunit else None
+    if options.html:
+        Path(options.html).parent.mkdir(parents=True, exist_ok=True)
+    xunit_dir = reports.temporary_dir() if options.with_xunit and not options.dry_run else None
     from behave.configuration import Configuration
     from behave.runner import Runner
     from behave.runner_util import print_undefined_step_snippets
@@ -141,8 +182,13 @@ def run(argv=None, prog="harvest"):
         interrupted, failed = True, True
     finally:
         terrain.shutdown()
-    if runner.undefined_steps:
+    if runner.undefined_steps and not options.dry_run:
         print_undefined_step_snippets(runner.undefined_steps, colored=False)
+    if options.dry_run:
+        print("\n".join(document.render(features, runner.undefined_steps)))
+        undefined = len({(str(s.filename), s.line) for s in runner.undefined_steps})
+        print(f"harvest: dry run: {len(chosen)} scenarios, {undefined} steps with no definition")
+        return 1 if undefined else 0
     if xunit_dir:
         reports.merge_junit(xunit_dir, Path(options.xunit_file))
     setup_error = terrain.world.setup_error

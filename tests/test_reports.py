@@ -1,0 +1,99 @@
+"""Reports people read: the HTML report in a real browser, the dry run, the tag list, JUnit."""
+
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.conftest import harvest_env, processes_marked, run_harvest
+from tests.test_browser import FAILING_IN_BROWSER
+
+CHROMIUM = Path("/usr/bin/chromedriver").exists()
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium-driver is not installed")
+def test_html_report_shows_the_failure_its_step_and_screenshot_in_a_browser(features, tmp_path):
+    import terrain  # noqa: F401  (puts features/ on the path)
+    from support import browsers
+
+    env = harvest_env(tmp_path)
+    env["BROWSER"] = "chromium"
+    report = tmp_path / "report.html"
+    result = run_harvest(
+        [str(features("browse.feature", FAILING_IN_BROWSER)), "--html", str(report)], env=env
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    driver = browsers.start("chromium")
+    try:
+        driver.get(report.as_uri())
+        text = driver.find_element("tag name", "body").text
+        assert "fails in the browser" in text
+        assert "a step that fails" in text
+        assert "failing on purpose" in text
+        images = driver.find_elements("css selector", "img")
+        assert images, "the report embeds no screenshot"
+        width = "return arguments[0].complete && arguments[0].naturalWidth"
+        try:  # the report decompresses its embeds in the page's own script
+            WebDriverWait(driver, 5).until(lambda d: d.execute_script(width, images[0]) > 100)
+        except TimeoutException:
+            pytest.fail(f"the screenshot does not load in the browser: {images[0].get_attribute('src')[:80]}")
+        assert images[0].is_displayed(), "the screenshot is not visible"
+    finally:
+        driver.quit()
+
+
+def test_dry_run_prints_the_specs_and_starts_nothing(tmp_path):
+    env = harvest_env(tmp_path)
+    began = time.monotonic()
+    result = run_harvest(["--dry-run"], env=env)
+    elapsed = time.monotonic() - began
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Feature: Pages are served by nginx straight from memcached" in result.stdout
+    assert "  In order to serve every reader quickly and cheaply" in result.stdout
+    assert "  @browser @slow\n  Scenario: I enter my password correctly" in result.stdout
+    assert "stack start" not in result.stdout
+    assert processes_marked(env["HARVEST_LEAK_MARK"]) == []
+    print(f"dry run took {elapsed:.2f} s")
+
+
+def test_dry_run_flags_undefined_steps(features, tmp_path):
+    path = features(
+        "u.feature", "Feature: U\n  Scenario: u\n    Given a step that passes\n    And a step nobody wrote\n"
+    )
+    result = run_harvest(["--dry-run", str(path)], env=harvest_env(tmp_path))
+    assert result.returncode == 1
+    assert "And a step nobody wrote   <- no step definition" in result.stdout
+    assert "Given a step that passes\n" in result.stdout
+    assert "1 steps with no definition" in result.stdout
+
+
+def test_list_tags_counts_scenarios(features, tmp_path):
+    text = (
+        "@cache\nFeature: T\n  Scenario: a\n    Given a step that passes\n"
+        "  @slow\n  Scenario: b\n    Given a step that passes\n"
+    )
+    result = run_harvest(["--list-tags", str(features("t.feature", text))], env=harvest_env(tmp_path))
+    assert result.returncode == 0
+    assert "@cache          2 scenarios" in result.stdout
+    assert "@slow           1 scenario\n" in result.stdout
+
+
+def test_junit_has_a_test_case_per_scenario_and_the_feature_as_suite(features, tmp_path):
+    text = (
+        "Feature: Two\n  Scenario: one\n    Given a step that passes\n"
+        "  Scenario: two\n    Then a step that fails\n"
+    )
+    junit = tmp_path / "junit.xml"
+    result = run_harvest(
+        [str(features("two.feature", text)), "--with-xunit", "--xunit-file", str(junit)],
+        env=harvest_env(tmp_path),
+    )
+    assert result.returncode == 1
+    suites = ET.parse(junit).getroot()
+    assert suites.tag == "testsuites" and suites.get("tests") == "2" and suites.get("failures") == "1"
+    (suite,) = suites.findall("testsuite")
+    assert "Two" in suite.get("name")
+    assert [case.get("name") for case in suite.findall("testcase")] == ["one", "two"]

@@ -69,17 +69,23 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def start_stack():
-    """The stack under test, pointed at the test database; its launcher is chosen by HARVEST_STACK."""
-    from django.db import connection
+def make_stack():
+    """The launcher HARVEST_STACK names: local processes (the default) or docker compose."""
+    kind = os.environ.get("HARVEST_STACK", "local")
+    if kind == "compose":
+        from stack.compose import ComposeStack
 
+        stack = ComposeStack()
+        # The suite creates its test database on compose's PostgreSQL, and drives its Grid.
+        os.environ["DATABASE_URL"] = stack.prepare()
+        os.environ.setdefault("SELENIUM_REMOTE_URL", stack.grid_url)
+        return stack
+    if kind != "local":
+        raise RuntimeError(f"unknown stack {kind!r} (HARVEST_STACK): use local or compose")
     from stack.local import LocalStack
 
-    kind = os.environ.get("HARVEST_STACK", "local")
-    if kind != "local":
-        raise RuntimeError(f"unknown stack {kind!r} (HARVEST_STACK): use local")
     env = {"DEBUG": "1"} if os.environ.get("HARVEST_DEBUG") else {}
-    return LocalStack(database_url(connection.settings_dict), env=env).start()
+    return LocalStack(env=env)
 
 
 def setup():
@@ -94,6 +100,9 @@ def setup():
     from django.test.utils import get_runner, setup_test_environment
 
     (ROOT / "var").mkdir(exist_ok=True)
+    began = time.monotonic()
+    world.stack = make_stack()
+    preparing = time.monotonic() - began
     django.setup()
     setup_test_environment()
     from django.db import connection
@@ -107,8 +116,8 @@ def setup():
     world.timings["test database"] = time.monotonic() - began
 
     began = time.monotonic()
-    world.stack = start_stack()
-    world.timings["stack start"] = time.monotonic() - began
+    world.stack.start(database_url(connection.settings_dict))
+    world.timings["stack start"] = preparing + time.monotonic() - began
     # The suite's own writes (Givens, editors' changes) purge the stack's memcached.
     settings.PAGECACHE_MEMCACHED = world.stack.memcached
 
@@ -116,12 +125,14 @@ def setup():
 def shutdown():
     """Browser, stack, test database: each torn down once, whatever happened before."""
     quit_browser()
+    owns_database = getattr(world.stack, "owns_database", False)
     if world.stack is not None:
         stack, world.stack = world.stack, None
-        stack.stop()
+        stack.stop()  # first: the app's connections would keep PostgreSQL from dropping the test DB
     if world.old_db_config is not None:
         old, world.old_db_config = world.old_db_config, None
-        world.runner.teardown_databases(old)
+        if not owns_database:  # compose's database went with its volume
+            world.runner.teardown_databases(old)
     if world.reaper is not None:
         from stack import reaper
 
@@ -148,7 +159,7 @@ def browser():
 
 def clear_browser(driver):
     """A fresh reader: no cookies, no storage (the browser itself stays up)."""
-    driver.get(world.stack.base_url + "/health/")
+    driver.get(world.stack.browser_url + "/health/")
     driver.delete_all_cookies()
     driver.execute_script("window.localStorage.clear(); window.sessionStorage.clear();")
 

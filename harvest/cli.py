@@ -67,7 +67,10 @@ def build_parser(prog="harvest"):
     )
     parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
     parser.add_argument("-d", "--debug-mode", action="store_true", help="run the site with DEBUG on")
-    parser.add_argument("--stack", choices=["local"], default=os.environ.get("HARVEST_STACK", "local"))
+    parser.add_argument(
+        "--stack", choices=["local", "compose"], default=os.environ.get("HARVEST_STACK", "local"),
+        help="local processes (default) or docker compose (needs a Docker engine and Compose v2)",
+    )  # fmt: skip
     parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default=None)
     parser.add_argument("--headed", action="store_true", help="show the browser window")
     parser.add_argument("--no-color", action="store_true")

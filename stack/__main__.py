@@ -1,5 +1,7 @@
 """`python -m stack up`: the stack for a person, with demo content, until SIGINT or SIGTERM.
 
+`python -m stack compose-config` renders nginx's config for docker compose (var/compose/nginx.conf).
+
 Prints one JSON line (base_url, app_url, memcached, database). The database is DATABASE_URL,
 or a SQLite file under var/; it is migrated and the demo content loaded first.
 """
@@ -44,9 +46,16 @@ def up(port=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["up"])
+    parser.add_argument(
+        "command", choices=["up", "compose-config"], help="compose-config: render var/compose/nginx.conf"
+    )
     parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
     options = parser.parse_args(argv)
+    if options.command == "compose-config":
+        from stack.compose import render_config
+
+        print(render_config())
+        return 0
     try:
         return up(options.port)
     except (MissingBinary, StackError) as error:

@@ -23,7 +23,9 @@ class StackError(RuntimeError):
 class LocalStack:
     """The stack under test, as local processes. Use as a context manager, or start()/stop()."""
 
-    def __init__(self, database_url, *, env=None, port=None, gunicorn_workers=2):
+    owns_database = False
+
+    def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2):
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers
@@ -37,10 +39,19 @@ class LocalStack:
         self.frozen = set()
         self.started_in = None
 
-    # Addresses, for steps and for people.
+    # Addresses, for steps and for people (the browser runs here, so it uses the same).
     @property
     def base_url(self):
         return f"http://localhost:{self.web_port}"
+
+    @property
+    def browser_url(self):
+        return self.base_url
+
+    @property
+    def host(self):
+        """The Host header readers send."""
+        return f"localhost:{self.web_port}"
 
     @property
     def app_url(self):
@@ -180,7 +191,9 @@ class LocalStack:
                 self.children.pop(name, None)
                 self.start_child(name)
 
-    def start(self):
+    def start(self, database_url=None):
+        if database_url is not None:
+            self.database_url = database_url
         began = time.monotonic()
         try:
             for name in ("memcached", "gunicorn", "nginx"):

@@ -5,26 +5,31 @@ import re
 from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
-
-
 ERROR_PAGES = Path(__file__).resolve().parent.parent / "sut" / "templates"
 
 
 def render(
-    *, listen, memcached, app, run_dir, log_dir, modules=(), worker_processes=1, error_pages=ERROR_PAGES
-):
-    """The config text; modules are .so paths to load (empty where nginx has them built in)."""
-    user = "user root;" if os.geteuid() == 0 else ""
+    *, listen, memcached, app, run_dir, log_dir=None, modules=(), worker_processes=1,
+    error_pages=ERROR_PAGES, error_log=None, access_log=None, user=None,
+):  # fmt: skip
+    """The config text; modules are .so paths to load (empty where nginx has them built in).
+
+    Logs go to files in log_dir, or where error_log and access_log say (/dev/stderr in a container).
+    user: the workers' user; by default root when run as root (else the directive is left out).
+    """
+    if user is None:
+        user = "root" if os.geteuid() == 0 else ""
     return substitute(
         TEMPLATE.read_text(),
         load_modules="\n".join(f"load_module {path};" for path in modules),
-        user=user,
+        user=f"user {user};" if user else "",
         worker_processes=worker_processes,
         listen=listen,
         memcached=memcached,
         app=app,
         run_dir=run_dir,
-        log_dir=log_dir,
+        error_log=error_log or f"{log_dir}/nginx-error.log",
+        access_log=access_log or f"{log_dir}/nginx-access.log",
         error_pages=error_pages,
     )
 

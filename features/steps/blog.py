@@ -114,7 +114,7 @@ def step_editor_exists(context, name, password):
 
 @step('{name:w} changes the title of "{title}" to "{new_title}" in the admin')
 def step_admin_change_title(context, name, title, new_title):
-    admin = editors.AdminPage(context.browser, context.stack.base_url)
+    admin = editors.AdminPage(context.browser, context.stack.browser_url)
     admin.log_in(name, context.passwords[name])
     admin.change_title(editors.post(title), new_title)
 

@@ -8,7 +8,7 @@ from support.pages import Page
 
 def page(context):
     assert context.browser is not None, "this step needs a browser: tag the scenario @browser"
-    return Page(context.browser, context.stack.base_url)
+    return Page(context.browser, context.stack.browser_url)
 
 
 @step('I am at "{path}"')

@@ -1,7 +1,5 @@
 """Steps about the page cache: what memcached holds, and who served a page."""
 
-from urllib.parse import urlsplit
-
 from behave import then
 
 from support import memcached
@@ -22,7 +20,7 @@ def _last(context):
 def _key(context, uri, host=None):
     """nginx's key for uri, on the host of the last request (or the stack's own host)."""
     if host is None:
-        host = _last(context).host if context.responses else urlsplit(context.stack.base_url).netloc
+        host = _last(context).host if context.responses else context.stack.host
     return memcached.nginx_key(host, as_sent(uri))
 
 

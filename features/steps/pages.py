@@ -1,5 +1,7 @@
 """Steps of readers requesting pages over HTTP, through nginx."""
 
+from urllib.parse import urlsplit
+
 from behave import given, step, then
 
 from support.http import request
@@ -25,7 +27,7 @@ def step_seen_from_memcached(context, uri):
 
 @step('a reader visits "{uri}" on host "{host}"')
 def step_visits_on_host(context, uri, host):
-    port = context.stack.web_port
+    port = urlsplit(context.stack.base_url).port
     request(context, uri, host=f"{host}:{port}")
 
 

@@ -24,7 +24,7 @@ def step_attack_header(context, uri, header):
 
 @step('an attacker requests "{uri}" claiming the key of "{other}"')
 def step_attack_key(context, uri, other):
-    host = context.stack.base_url.split("://", 1)[1]
+    host = context.stack.host
     request(context, uri, headers={"X-Page-Key": memcached.nginx_key(host, as_sent(other))})
 
 

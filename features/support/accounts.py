@@ -32,6 +32,6 @@ def log_in_over_http(context, name, password):
 def log_in(context, name, password):
     """Log in the way the scenario's reader does: in its browser if it has one, else over HTTP."""
     if context.browser is not None:
-        LoginPage(context.browser, context.stack.base_url).log_in(name, password)
+        LoginPage(context.browser, context.stack.browser_url).log_in(name, password)
     else:
         log_in_over_http(context, name, password)

@@ -47,7 +47,7 @@ def request(
     cookies, a dict, is sent and then updated from the response's Set-Cookie headers.
     """
     parts = urlsplit(base_url or context.stack.base_url)
-    host = host if host is not None else parts.netloc
+    host = host if host is not None else (context.stack.host if base_url is None else parts.netloc)
     sent = {"Host": host, "Connection": "close", **(headers or {})}
     if cookies:
         sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())

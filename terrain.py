@@ -201,13 +201,14 @@ def embed_in_report(context, folder):
 
 
 def reset_state():
-    """Scenarios never share state: an empty database and an empty memcached."""
+    """Scenarios never share state: an empty database, an empty memcached, an empty nginx L1."""
     from django.core.management import call_command
 
     from support import memcached
 
     call_command("flush", interactive=False, verbosity=0)
     memcached.flush(world.stack.memcached)
+    world.stack.clear_l1()
 
 
 def slug(text):

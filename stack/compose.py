@@ -147,6 +147,9 @@ class ComposeStack:
             self.frozen.discard(name)
             self.compose("unpause", SERVICES[name])
 
+    def clear_l1(self):
+        self.compose("exec", "-T", "web", "sh", "-c", "rm -rf /tmp/l1/*")
+
     def heal(self):
         for name in list(self.frozen):
             self.thaw(name)

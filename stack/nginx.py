@@ -6,11 +6,13 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 ERROR_PAGES = Path(__file__).resolve().parent.parent / "sut" / "templates"
+# How long nginx's first level keeps a page memcached served: the longest a purged page is seen.
+L1_SECONDS = 1
 
 
 def render(
     *, listen, memcached, app, run_dir, log_dir=None, modules=(), worker_processes=1,
-    error_pages=ERROR_PAGES, error_log=None, access_log=None, user=None,
+    error_pages=ERROR_PAGES, error_log=None, access_log=None, user=None, l1_seconds=L1_SECONDS,
 ):  # fmt: skip
     """The config text; modules are .so paths to load (empty where nginx has them built in).
 
@@ -31,6 +33,7 @@ def render(
         error_log=error_log or f"{log_dir}/nginx-error.log",
         access_log=access_log or f"{log_dir}/nginx-access.log",
         error_pages=error_pages,
+        l1_seconds=l1_seconds,
     )
 
 

@@ -1,10 +1,15 @@
 """Steps of readers requesting pages over HTTP, through nginx."""
 
+import time
 from urllib.parse import urlsplit
 
 from behave import given, step, then
 
+from support import html
 from support.http import request
+
+# Scheduling slack on top of a promised bound (the bound itself is in the feature's words).
+GRACE = 0.25
 
 
 @given('a reader has visited "{uri}"')
@@ -69,3 +74,34 @@ def step_does_not_see(context, text):
         f"{text!r} is in the page of {response.uri} (X-Cache: {response.header('X-Cache')}): "
         f"...{response.text[max(0, at - 200) : at + 200]}..."
     )
+
+
+def _within(context, seconds, uri, check, what):
+    """Ask for uri until check(response) holds or the time is up (the bound a spec promises)."""
+    deadline = time.monotonic() + seconds + GRACE
+    while True:
+        response = request(context, uri)
+        if check(response):
+            return response
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"after {seconds} s, {uri} still does not {what}: status {response.status}, "
+                f"X-Cache {response.header('X-Cache')}, text: {html.visible_text(response.text)[:300]}"
+            )
+        time.sleep(0.05)  # a reader asking again, not a wait for the system
+
+
+@then('within {seconds:d} seconds readers of "{uri}" see "{text}"')
+def step_within_see(context, seconds, uri, text):
+    _within(
+        context,
+        seconds,
+        uri,
+        lambda r: r.status == 200 and text in html.visible_text(r.text),
+        f"show {text!r}",
+    )
+
+
+@then('within {seconds:d} seconds readers of "{uri}" get the site\'s page-not-found page')
+def step_within_404(context, seconds, uri):
+    _within(context, seconds, uri, lambda r: r.status == 404, "answer 404")

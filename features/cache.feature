@@ -64,3 +64,9 @@ Feature: Pages are served by nginx straight from memcached
     When a reader asks only for the headers of "/blog/hello-world/"
     Then the reader gets a 200 page
     And memcached holds nothing for "/blog/hello-world/"
+
+  @slow
+  Scenario: A burst of readers of a page not yet stored costs one render
+    When 50 readers ask for "/blog/hello-world/" at the same moment
+    Then all 50 readers get the page
+    And Django rendered it at most 2 times

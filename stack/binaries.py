@@ -15,6 +15,8 @@ class MissingBinary(RuntimeError):
 PACKAGES = {
     "nginx": "nginx-light",
     "memcached": "memcached",
+    "varnishd": "varnish",
+    "wrk": "wrk",
     "ndk_http_module.so": "libnginx-mod-http-ndk",
     "ngx_http_set_misc_module.so": "libnginx-mod-http-set-misc",
 }

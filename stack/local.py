@@ -25,10 +25,11 @@ class LocalStack:
 
     owns_database = False
 
-    def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2):
+    def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None):
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers
+        self.nginx_options = dict(nginx_options or {})  # e.g. worker_processes, l1_seconds (bench)
         self.run_dir = Path(tempfile.mkdtemp(prefix="stack-"))
         self.log_dir = self.run_dir / "logs"
         self.log_dir.mkdir()
@@ -127,6 +128,7 @@ class LocalStack:
                 run_dir=self.run_dir,
                 log_dir=self.log_dir,
                 modules=binaries.nginx_modules(program),
+                **self.nginx_options,
             )
         )
         argv = [

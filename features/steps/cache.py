@@ -1,9 +1,9 @@
 """Steps about the page cache: what memcached holds, and who served a page."""
 
-from behave import then
+from behave import then, when
 
 from support import memcached
-from support.http import as_sent
+from support.http import as_sent, burst
 
 SECURITY_HEADERS = (
     "X-Content-Type-Options",
@@ -91,3 +91,20 @@ def step_same_headers(context):
     assert content_type == rendered.header("Content-Type"), (
         f"Content-Type: rendered {rendered.header('Content-Type')!r}, from memcached {content_type!r}"
     )
+
+
+@when('{count:d} readers ask for "{uri}" at the same moment')
+def step_burst(context, count, uri):
+    context.burst = burst(context, uri, count)
+
+
+@then("all {count:d} readers get the page")
+def step_burst_all_ok(context, count):
+    statuses = [r.status for r in context.burst]
+    assert statuses == [200] * count, f"statuses: {sorted(set(statuses))}, {len(statuses)} answers"
+
+
+@then("Django rendered it at most {renders:d} times")
+def step_burst_renders(context, renders):
+    rendered = sum(1 for r in context.burst if r.header("X-Cache") == "MISS")
+    assert rendered <= renders, f"Django rendered the page {rendered} times for {len(context.burst)} readers"

@@ -97,3 +97,25 @@ def form_token(html):
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert match, "the page has no CSRF token in its form"
     return match.group(1)
+
+
+def burst(context, uri, count):
+    """count readers asking for uri at the same moment (a thread each, released together)."""
+    import threading
+    from types import SimpleNamespace
+
+    gate = threading.Barrier(count)
+    answers = [None] * count
+
+    def reader(index):
+        own = SimpleNamespace(stack=context.stack, responses=[])
+        gate.wait()
+        answers[index] = request(own, uri, timeout=30)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    context.responses = [*context.responses[-4:], answers[-1]]
+    return answers

@@ -8,8 +8,10 @@ Ctrl-C and on SIGTERM.
 import base64
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -260,6 +262,8 @@ def before_scenario(context, scenario):
     context.responses = []
     context.browser = None
     context.undo = []
+    context.scratch = Path(tempfile.mkdtemp(prefix="scenario-"))  # files a scenario writes (logs ...)
+    context.undo.append(lambda: shutil.rmtree(context.scratch, ignore_errors=True))
     world.stack.heal()  # a program a failed scenario left down or frozen is running again
     reset_state()
     if "browser" in scenario.effective_tags:

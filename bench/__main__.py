@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import http, stampede, suite
+from bench import http, migrations, stampede, suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -37,6 +37,23 @@ def table(results):
     lines += ["", f"Renders per cold burst of {results['stampede']['readers']} readers:", ""]
     for name, renders in results["stampede"]["renders per burst"].items():
         lines.append(f"- {name}: {renders}")
+    m = results["migrations"]
+    lines += [
+        "",
+        f"Clustered migration: {m['rows']} rows, {m['clusters']} clusters, {m['pool']} at a time:",
+        "",
+    ]
+    lines += ["| mode | wall s | worker processes | overhead per cluster ms | peak MB per worker |"]
+    lines += ["| --- | ---: | ---: | ---: | ---: |"]
+    for name, row in m["modes"].items():
+        cells = [
+            name,
+            row["wall s"],
+            row["worker processes"],
+            row["overhead per cluster ms"],
+            row["peak MB per worker"],
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     lines += ["", "| suite run | seconds | stack start s | browser start s | passed | failed |"]
     lines += ["| --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, row in results["suite"].items():
@@ -64,6 +81,8 @@ def main():
         results["stampede"] = stampede.run(f"sqlite:///{scratch / 'stampede.sqlite3'}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    print(f"bench: the clustered migration on {migrations.ROWS} rows, both modes ...", flush=True)
+    results["migrations"] = migrations.run()
     print("bench: the suite (harvest --tag=-slow, then all) ...", flush=True)
     results["suite"] = suite.run()
     results["seconds"] = round(time.monotonic() - began, 1)

@@ -171,6 +171,7 @@ def run(argv=None, prog="harvest"):
     from behave.configuration import Configuration
     from behave.runner import Runner
     from behave.runner_util import print_undefined_step_snippets
+    from behave.step_registry import AmbiguousStep
 
     import terrain
 
@@ -183,6 +184,10 @@ def run(argv=None, prog="harvest"):
         failed = runner.run()
     except KeyboardInterrupt:
         interrupted, failed = True, True
+    except AmbiguousStep as error:
+        raise UsageError(
+            f"two step definitions match the same steps: {' '.join(str(error).split())}"
+        ) from None
     finally:
         terrain.shutdown()
     if runner.undefined_steps and not options.dry_run:

@@ -92,3 +92,14 @@ def test_taken_port_is_said_and_another_used(features, tmp_path):
         result = run_harvest([str(path), "-P", str(port)], env=harvest_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"port {port} is taken: nginx listens on" in result.stderr
+
+
+def test_ambiguous_step_definitions_are_one_line_and_exit_2(features, tmp_path):
+    path = features("one.feature", "Feature: One\n  Scenario: one\n    Given a step that passes\n")
+    (features.folder / "steps" / "twice.py").write_text(
+        "from behave import given\n\n@given('a step that passes')\ndef again(context):\n    pass\n"
+    )
+    result = run_harvest([str(path)], env=harvest_env(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "harvest: two step definitions match the same steps" in result.stderr
+    assert result.stderr.strip().count("\n") == 0

@@ -5,10 +5,18 @@ from behave import given, step, then
 from support import content, editors, html
 
 
-# The longer step first: the shorter one's "{uri}" would swallow its ending.
+# The longer steps first: the shorter one's "{uri}" would swallow their endings.
 @given('a published post "{title}" at "{uri}" with the body "{body}"')
 def step_published_with_body(context, title, uri, body):
     content.post(title, uri, body=body)
+
+
+@given('a published post "{title}" at "{uri}" tagged "{first}" and "{second}"')
+def step_published_tagged(context, title, uri, first, second):
+    from blog.models import Tag
+
+    post = content.post(title, uri)
+    post.tags.set([Tag.objects.create(name=first), Tag.objects.create(name=second)])
 
 
 @given('a published post "{title}" at "{uri}"')
@@ -123,3 +131,46 @@ def step_admin_change_title(context, name, title, new_title):
 def step_big_post(context, title, uri, kilobytes):
     paragraph = "All happy families are alike; each unhappy family is unhappy in its own way.\n\n"
     content.post(title, uri, body=paragraph * (kilobytes * 1024 // len(paragraph) + 1))
+
+
+@step('an editor duplicates "{title}"')
+def step_duplicate(context, title):
+    editors.post(title).duplicate()
+
+
+@step('{name:w} duplicates "{title}" in the admin')
+def step_admin_duplicate(context, name, title):
+    admin = editors.AdminPage(context.browser, context.stack.browser_url)
+    admin.log_in(name, context.passwords[name])
+    admin.run_action("/admin/blog/post/", title, "Duplicate the selected posts (as drafts)")
+
+
+@then('there is a draft "{title}" at "{uri}" tagged "{first}" and "{second}"')
+def step_draft_copy(context, title, uri, first, second):
+    from blog.models import Post
+
+    copy = Post.objects.filter(slug=content.slug_of(uri)).first()
+    assert copy is not None, f"no post at {uri}; slugs: {list(Post.objects.values_list('slug', flat=True))}"
+    assert (copy.title, copy.status, copy.published_at) == (title, "draft", None), (
+        f"the copy: {copy.title!r}, {copy.status}, published {copy.published_at}"
+    )
+    tags = sorted(copy.tags.values_list("name", flat=True))
+    assert tags == sorted([first, second]), f"the copy's tags: {tags}"
+
+
+@then('there are drafts at "{first}" and "{second}"')
+def step_drafts(context, first, second):
+    from blog.models import Post
+
+    for uri in (first, second):
+        assert Post.objects.filter(slug=content.slug_of(uri), status="draft").exists(), f"no draft at {uri}"
+
+
+@then('"{title}" at "{uri}" is still published')
+def step_still_published(context, title, uri):
+    from blog.models import Post
+
+    original = Post.objects.get(slug=content.slug_of(uri))
+    assert (original.title, original.status) == (title, "published"), (
+        f"{original.title!r} is {original.status}"
+    )

@@ -14,10 +14,10 @@ from support.pages import Page
 def post(title):
     from blog.models import Post
 
-    try:
-        return Post.objects.get(title=title)
-    except Post.DoesNotExist:
-        raise AssertionError(f'no post titled "{title}"') from None
+    found = Post.objects.filter(title=title).order_by("pk").first()  # the original, not a copy of it
+    if found is None:
+        raise AssertionError(f'no post titled "{title}"')
+    return found
 
 
 def save_counting_extra_writes(instance):
@@ -61,3 +61,18 @@ class AdminPage(Page):
         assert "was changed successfully" in self.visible_text, (
             f"the admin did not save the post ({self.summary()})"
         )
+
+    def run_action(self, changelist, title, action):
+        """Select the row titled title on a changelist, and run one of its actions."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        self.open(changelist)
+        rows = [
+            r for r in self.driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr") if title in r.text
+        ]
+        assert rows, f"no row {title!r} on {changelist} ({self.summary()})"
+        rows[0].find_element(By.CSS_SELECTOR, "input.action-select").click()
+        Select(self.driver.find_element(By.NAME, "action")).select_by_visible_text(action)
+        self.press("Go")
+        assert "Created" in self.visible_text, f"the action did not report its work ({self.summary()})"

@@ -2,7 +2,12 @@
 
 from django.contrib import admin, messages
 
-from blog.models import Post
+from blog.models import Post, Tag
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
 
 
 @admin.register(Post)
@@ -12,7 +17,8 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["word_count", "reading_minutes", "updated_at"]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "duplicate"]
+    filter_horizontal = ["tags"]
 
     # Each post is saved on its own (not a queryset update), so its signals run and the pages
     # that show it are purged.
@@ -27,3 +33,8 @@ class PostAdmin(admin.ModelAdmin):
         for post in queryset:
             post.unpublish()
         messages.success(request, f"Unpublished {queryset.count()} post(s).")
+
+    @admin.action(description="Duplicate the selected posts (as drafts)")
+    def duplicate(self, request, queryset):
+        copies = [post.duplicate() for post in queryset]
+        messages.success(request, f"Created {len(copies)} draft(s): {', '.join(c.slug for c in copies)}.")

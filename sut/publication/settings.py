@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "pagecache",
     "blog",
     "accounts",
+    "operations",
 ]
 # The suite's runner is a development tool: offer `manage.py harvest` only where it is installed.
 if importlib.util.find_spec("harvest") is not None:
@@ -75,7 +76,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The suite's test database must be a file: gunicorn, another process, reads it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-publication.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # Writers queue for the lock (IMMEDIATE) instead of failing at once with "database is locked"
+    # when a transaction that has read tries to write: several processes write (gunicorn, the
+    # suite, the clustered runner's workers).
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,0 +1,134 @@
+"""Steps of the operator: clustered migrations, users into groups."""
+
+import re
+
+from behave import given, step, then
+
+from support import operations
+from support.content import author
+
+
+@given("{count:d} posts waiting for the search migration")
+def step_posts_waiting(context, count):
+    from blog.models import Post
+
+    writer = author()
+    Post.objects.bulk_create(
+        Post(title=f"Post {i}", slug=f"post-{i}", body=f"Words of post {i}. Café society.", author=writer)
+        for i in range(1, count + 1)
+    )
+    context.migration_log = context.scratch / "migration.log"
+
+
+@given('the post "{title}" has lost its title')
+def step_lost_title(context, title):
+    from blog.models import Post
+
+    post = Post.objects.get(title=title)
+    Post.objects.filter(pk=post.pk).update(title="")
+    context.broken_post = post
+
+
+@step("an editor gives the post back its title")
+def step_title_back(context):
+    from blog.models import Post
+
+    Post.objects.filter(pk=context.broken_post.pk).update(title=context.broken_post.title)
+
+
+@step("the operator runs the search migration in {clusters:d} clusters, {pool:d} at a time")
+def step_run_migration(context, clusters, pool):
+    context.clusters = clusters
+    argv = operations.migration_argv(clusters, pool, context.migration_log)
+    context.run_status, context.run_output = operations.run(context.stack, *argv)
+
+
+@step(
+    "the operator's run in {clusters:d} clusters, {pool:d} at a time, is killed after {finished:d} clusters"
+)
+def step_killed_run(context, clusters, pool, finished):
+    argv = operations.migration_argv(clusters, pool, context.migration_log)
+    logged = operations.run_killed_after(
+        context.stack, argv, finished, lambda: operations.logged_clusters(context.migration_log)
+    )
+    assert len(logged) < clusters, f"the run finished all {clusters} clusters before it was killed"
+    context.killed_after = len(logged)
+
+
+@then("every post is migrated")
+def step_all_migrated(context):
+    from blog.models import Post
+
+    assert context.run_status == 0, f"the run failed:\n{context.run_output[-2000:]}"
+    total = Post.objects.count()
+    left = Post.objects.filter(search_text="").count()
+    assert left == 0, f"{left} of {total} posts have no search text"
+    sample = Post.objects.get(title="Post 1")
+    assert sample.search_text == "post 1 words of cafe society", f"search text: {sample.search_text!r}"
+
+
+@then("the log names each of the {clusters:d} clusters exactly once")
+def step_log_once(context, clusters):
+    logged = sorted(map(int, operations.logged_clusters(context.migration_log)))
+    assert logged == list(range(1, clusters + 1)), f"clusters logged: {logged}"
+
+
+@then("the run says it resumed")
+def step_resumed(context):
+    expected = f"resuming: {context.killed_after} of {context.clusters} clusters already done"
+    assert expected in context.run_output, f"expected {expected!r} in:\n{context.run_output[-1500:]}"
+
+
+@then("the run fails, naming the cluster of the post that lost its title")
+def step_run_fails(context):
+    cluster = context.broken_post.pk % context.clusters + 1  # the clusters are primary keys modulo N
+    assert context.run_status != 0, "the run succeeded"
+    expected = f"cluster(s) {cluster} of {context.clusters} failed"
+    assert expected in context.run_output, f"expected {expected!r} in:\n{context.run_output[-1500:]}"
+
+
+@then("no worker used more than {megabytes:d} MB")
+def step_memory(context, megabytes):
+    peak = int(re.search(r"peak memory of a worker (\d+) MB", context.run_output)[1])
+    assert peak <= megabytes, f"a worker peaked at {peak} MB"
+
+
+@given('{count:d} users at "{domain}" and {others:d} users at "{other}"')
+def step_users(context, count, domain, others, other):
+    operations.make_users(count, domain)
+    operations.make_users(others, other)
+
+
+@step('the operator {verb} the users at "{domain}" to the new group "{group}"')
+def step_add_domain_new(context, verb, domain, group):
+    context.run_status, context.run_output = operations.run(
+        context.stack, "add_users_to_group", group, "--email-domain", domain, "--create"
+    )
+
+
+@step('the operator adds the users at "{domain}" to the group "{group}"')
+def step_add_domain(context, domain, group):
+    context.run_status, context.run_output = operations.run(
+        context.stack, "add_users_to_group", group, "--email-domain", domain
+    )
+
+
+@step('the operator adds all users to the group "{group}"')
+def step_add_all(context, group):
+    context.run_status, context.run_output = operations.run(
+        context.stack, "add_users_to_group", group, "--all"
+    )
+
+
+@then('the operator is told "{message}"')
+def step_told(context, message):
+    assert context.run_status == 0, f"the command failed:\n{context.run_output}"
+    assert message in context.run_output, f"expected {message!r}, the command said:\n{context.run_output}"
+
+
+@then('the group "{name}" has {count:d} members')
+def step_members(context, name, count):
+    from django.contrib.auth.models import Group
+
+    members = Group.objects.get(name=name).user_set.count()
+    assert members == count, f"{name} has {members} members"

@@ -1,0 +1,60 @@
+"""The operator's commands, run as an operator runs them: a process of their own, on the suite's data."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from django.contrib.auth import get_user_model
+
+from stack.local import SUT
+
+
+def manage(stack, *argv):
+    return [sys.executable, str(SUT / "manage.py"), *map(str, argv)]
+
+
+def run(stack, *argv, timeout=120):
+    """(exit status, output) of a management command."""
+    result = subprocess.run(
+        manage(stack, *argv), env=stack.app_env(), capture_output=True, text=True, timeout=timeout
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def migration_argv(clusters, pool, log):
+    return ["run_clustered", "rebuild_search", "--clusters", clusters, "--pool", pool, "--log", log]
+
+
+def run_killed_after(stack, argv, finished, log_lines):
+    """Start a run and kill -9 it once `finished` clusters are logged; the lines logged by then."""
+    process = subprocess.Popen(manage(stack, *argv), env=stack.app_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    try:
+        while len(log_lines()) < finished:
+            assert process.poll() is None, (
+                f"the run ended (status {process.returncode}) before it could be killed"
+            )
+            assert time.monotonic() < deadline, "the run logged too few clusters in two minutes"
+            time.sleep(0.01)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+    return log_lines()
+
+
+def logged_clusters(log):
+    if not log.exists():
+        return []
+    return [m[1] for m in re.finditer(r"^cluster (\d+)/\d+ done", log.read_text(), re.M)]
+
+
+def make_users(count, domain):
+    model = get_user_model()
+    start = model.objects.count()
+    model.objects.bulk_create(
+        model(username=f"{domain}-{start + i}", email=f"user{start + i}@{domain}") for i in range(count)
+    )

@@ -1,0 +1,58 @@
+"""`manage.py rebuild_search [--cluster=I/N]`: the data migration that rebuilds posts' search text.
+
+Real per-row work: the search text (folded, deduplicated words) and the derived fields of each
+post. Rows already at the current search version are skipped, so a cluster run twice does
+nothing the second time. One transaction per cluster: killed half-way, it leaves nothing.
+Pages that show a changed post are purged.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from operations.clusters import parse_cluster, slice_of
+
+from blog.derived import derive
+from blog.models import Post
+from blog.search import SEARCH_VERSION, CannotIndex, search_text
+from pagecache import purge
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search text and derived fields of posts (one cluster of them with --cluster=I/N)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cluster", default="1/1", metavar="I/N")
+
+    def handle(self, *args, **options):
+        index, count = parse_cluster(options["cluster"])
+        rows = slice_of(Post.objects.filter(search_version__lt=SEARCH_VERSION), index, count).order_by("pk")
+        done = 0
+        with transaction.atomic():
+            batch = []
+            for post in rows.only("pk", "title", "body").iterator(chunk_size=BATCH):
+                try:
+                    post.search_text = search_text(post.title, post.body)
+                except CannotIndex as error:
+                    raise CommandError(f"post {post.pk}: {error}") from None
+                for name, value in derive(post.body).items():
+                    setattr(post, name, value)
+                post.search_version = SEARCH_VERSION
+                batch.append(post)
+                if len(batch) == BATCH:
+                    done += self._write(batch)
+            done += self._write(batch)
+        if options["verbosity"] > 0:
+            self.stdout.write(f"cluster {index}/{count}: {done} posts rebuilt")
+        return str(done)
+
+    @staticmethod
+    def _write(batch):
+        fields = ["search_text", "search_version", "word_count", "reading_minutes"]
+        Post.objects.bulk_update(batch, fields)
+        tags = [f"post:{post.pk}" for post in batch]
+        if tags:
+            transaction.on_commit(lambda: purge.purge_tags([*tags, "post-list"]))
+        written = len(batch)
+        batch.clear()
+        return written

@@ -1,0 +1,1 @@
+"""Operators' tools: clustered data migrations, users into groups in bulk."""

@@ -1,0 +1,209 @@
+"""Operators' tools: clusters, the resumable runner (kill -9 included), groups in bulk, copies."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import TestCase, TransactionTestCase, override_settings
+
+from blog.models import Post, Tag
+from blog.search import SEARCH_VERSION, search_text
+from operations.clusters import done_clusters, parse_cluster, slice_of
+from stack.ports import free_port
+
+NOWHERE = f"127.0.0.1:{free_port()}"  # no memcached: purges are skipped quietly
+MANAGE = Path(__file__).resolve().parent.parent / "manage.py"
+
+
+def make_posts(count, author=None):
+    author = author or User.objects.create(username=f"writer{time.monotonic_ns()}")
+    Post.objects.bulk_create(
+        Post(title=f"Post {i}", slug=f"post-{i}", body=f"Body of post {i}, café", author=author)
+        for i in range(count)
+    )
+
+
+class ClusterTests(TestCase):
+    def test_parse(self):
+        self.assertEqual(parse_cluster("3/10"), (3, 10))
+        for bad in ("0/3", "4/3", "x", "1/0", ""):
+            with self.assertRaises(CommandError):
+                parse_cluster(bad)
+
+    def test_slices_are_disjoint_and_cover_every_row(self):
+        make_posts(103)
+        seen = []
+        for index in range(1, 8):
+            seen += list(slice_of(Post.objects.all(), index, 7).values_list("pk", flat=True))
+        self.assertEqual(sorted(seen), sorted(Post.objects.values_list("pk", flat=True)))
+        self.assertEqual(len(seen), len(set(seen)))
+
+    def test_slices_are_deterministic(self):
+        make_posts(20)
+        first = list(slice_of(Post.objects.all(), 2, 3).values_list("pk", flat=True))
+        self.assertEqual(first, list(slice_of(Post.objects.all(), 2, 3).values_list("pk", flat=True)))
+
+    def test_search_text_is_folded_and_deduplicated(self):
+        self.assertEqual(search_text("Café Café", "the CAFE, again"), "cafe the again")
+
+
+@override_settings(PAGECACHE_MEMCACHED=NOWHERE)
+class RebuildSearchTests(TestCase):
+    def test_one_cluster_does_its_rows_only_and_only_once(self):
+        make_posts(30)
+        self.assertEqual(call_command("rebuild_search", cluster="1/3", verbosity=0), "10")
+        done = Post.objects.filter(search_version=SEARCH_VERSION)
+        self.assertEqual(sorted(done.values_list("pk", flat=True)),
+                         sorted(slice_of(Post.objects.all(), 1, 3).values_list("pk", flat=True)))  # fmt: skip
+        self.assertEqual(call_command("rebuild_search", cluster="1/3", verbosity=0), "0")
+
+    def test_a_post_it_cannot_index_fails_the_cluster_and_changes_nothing(self):
+        make_posts(10)
+        Post.objects.filter(pk=Post.objects.order_by("pk")[0].pk).update(title=" ")
+        with self.assertRaisesMessage(CommandError, "cannot be indexed"):
+            call_command("rebuild_search", verbosity=0)
+        self.assertFalse(Post.objects.filter(search_version=SEARCH_VERSION).exists())
+
+
+class RunnerTests(TransactionTestCase):
+    """The runner, as an operator runs it: its own process, on the test database."""
+
+    def setUp(self):
+        self.log = Path(connection.settings_dict["NAME"]).with_suffix(f".{os.getpid()}.log")
+        self.addCleanup(self.log.unlink, missing_ok=True)
+
+    def runner(self, *args):
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+            "MEMCACHED": NOWHERE,
+        }
+        argv = [sys.executable, str(MANAGE), "run_clustered", "rebuild_search", "--log", str(self.log), *args]
+        return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def test_kill_9_mid_run_then_restart_completes_every_cluster_once(self):
+        make_posts(3000)
+        clusters = 60
+        first = self.runner("--clusters", str(clusters), "--pool", "2")
+        deadline = time.monotonic() + 60
+        while len(done_clusters(self.log, clusters)) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        interrupted = len(done_clusters(self.log, clusters))
+        self.assertLess(interrupted, clusters, "the run finished before it could be killed")
+        second = self.runner("--clusters", str(clusters), "--pool", "2")
+        output, _ = second.communicate(timeout=120)
+        self.assertEqual(second.returncode, 0, output)
+        self.assertIn(f"resuming: {interrupted} of {clusters} clusters already done", output)
+        lines = [line.split()[1] for line in self.log.read_text().splitlines()]
+        self.assertEqual(
+            sorted(lines, key=lambda c: int(c.split("/")[0])), [f"{i}/{clusters}" for i in range(1, 61)]
+        )
+        self.assertEqual(Post.objects.exclude(search_version=SEARCH_VERSION).count(), 0)
+
+    def test_failing_cluster_is_named_the_run_stops_and_resumes_after_the_fix(self):
+        make_posts(40)
+        broken = Post.objects.order_by("pk")[5]
+        Post.objects.filter(pk=broken.pk).update(title="")
+        cluster = broken.pk % 4 + 1
+        failing = self.runner("--clusters", "4", "--pool", "1")
+        output, _ = failing.communicate(timeout=60)
+        self.assertNotEqual(failing.returncode, 0)
+        self.assertIn(f"cluster(s) {cluster} of 4 failed", output)
+        Post.objects.filter(pk=broken.pk).update(title="Fixed")
+        fixed = self.runner("--clusters", "4", "--pool", "1")
+        output, _ = fixed.communicate(timeout=60)
+        self.assertEqual(fixed.returncode, 0, output)
+        self.assertEqual(Post.objects.exclude(search_version=SEARCH_VERSION).count(), 0)
+        self.assertEqual(sorted(done_clusters(self.log, 4)), [1, 2, 3, 4])
+
+    def test_reuse_runs_several_clusters_per_worker(self):
+        make_posts(40)
+        run = self.runner("--clusters", "8", "--pool", "2", "--reuse", "4")
+        output, _ = run.communicate(timeout=60)
+        self.assertEqual(run.returncode, 0, output)
+        self.assertIn("8 clusters run", output)
+        self.assertIn("by 2 worker processes", output)
+
+
+class GroupTests(TestCase):
+    def setUp(self):
+        User.objects.bulk_create(
+            [User(username=f"a{i}", email=f"a{i}@example.org") for i in range(30)]
+            + [User(username=f"b{i}", email=f"b{i}@other.net") for i in range(20)]
+        )
+
+    def run_command(self, *args):
+        return call_command("add_users_to_group", *args, stdout=io.StringIO())
+
+    def test_domain_then_again_changes_nothing(self):
+        self.assertEqual(self.run_command("Editors", "--email-domain", "example.org", "--create"), "30 0")
+        self.assertEqual(self.run_command("Editors", "--email-domain", "example.org"), "0 30")
+        self.assertEqual(Group.objects.get(name="Editors").user_set.count(), 30)
+
+    def test_all_and_usernames(self):
+        self.assertEqual(self.run_command("Staff", "--username", "a1", "b1", "--create"), "2 0")
+        self.assertEqual(self.run_command("Staff", "--all"), "48 2")
+
+    def test_unknown_group_or_user(self):
+        with self.assertRaises(CommandError):
+            self.run_command("Nobody", "--all")
+        with self.assertRaises(CommandError):
+            self.run_command("Staff", "--username", "ghost", "--create")
+
+    def test_bulk_inserts_not_a_save_per_user(self):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as few:
+            self.run_command("Everyone", "--all", "--create")
+        User.objects.bulk_create(User(username=f"c{i}", email=f"c{i}@x.org") for i in range(2000))
+        with CaptureQueriesContext(connection) as many:
+            self.run_command("Everyone again", "--all", "--create")
+        # Inserts go in batches (SQLite's variable limit makes them ~500 rows), never one a user.
+        self.assertLess(len(many), len(few) + 10, f"{len(many)} queries for 2050 users")
+        self.assertEqual(Group.objects.get(name="Everyone again").user_set.count(), 2050)
+
+
+@override_settings(PAGECACHE_MEMCACHED=NOWHERE)
+class DuplicateTests(TestCase):
+    def setUp(self):
+        author = User.objects.create(username="erin")
+        self.post = Post.objects.create(
+            title="T", slug="t", body="b", author=author, status=Post.Status.PUBLISHED
+        )
+        self.post.tags.set([Tag.objects.create(name="news"), Tag.objects.create(name="cache")])
+
+    def test_copy_is_a_draft_with_its_own_slug_tags_and_author(self):
+        copy = self.post.duplicate()
+        self.assertNotEqual(copy.pk, self.post.pk)
+        self.assertEqual((copy.slug, copy.status, copy.published_at), ("t-copy", Post.Status.DRAFT, None))
+        self.assertEqual(copy.author, self.post.author)
+        self.assertEqual(sorted(copy.tags.values_list("name", flat=True)), ["cache", "news"])
+
+    def test_copies_get_the_next_free_slug(self):
+        slugs = [self.post.duplicate().slug for _ in range(3)]
+        self.assertEqual(slugs, ["t-copy", "t-copy-2", "t-copy-3"])
+
+    def test_a_slug_taken_meanwhile_never_fails_the_copy(self):
+        from unittest import mock
+
+        original = Post.save
+        taken = []
+
+        def save(post, *args, **kwargs):
+            if post.slug == "t-copy" and post.title == "T" and not taken:  # another copy lands first
+                taken.append(True)
+                Post.objects.create(title="X", slug="t-copy", author=post.author)
+            return original(post, *args, **kwargs)
+
+        with mock.patch.object(Post, "save", save):
+            copy = self.post.duplicate()
+        self.assertEqual(copy.slug, "t-copy-2")

@@ -21,6 +21,8 @@ for folder in (ROOT / "sut", ROOT / "features", ROOT):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
+# Users are created and log in in many scenarios: a fast hasher, in the suite and its stack.
+os.environ.setdefault("FAST_PASSWORD_HASHING", "1")
 
 __all__ = [
     "after_all",

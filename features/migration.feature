@@ -6,25 +6,25 @@ Feature: Data migrations run in clusters, and survive being stopped
 
   Scenario: Every post is migrated, each cluster exactly once
     Given 300 posts waiting for the search migration
-    When the operator runs the search migration in 12 clusters, 3 at a time
+    When the operator runs the search migration in 6 clusters, 2 at a time
     Then every post is migrated
-    And the log names each of the 12 clusters exactly once
+    And the log names each of the 6 clusters exactly once
 
   Scenario: A run killed half-way resumes and finishes
-    Given 600 posts waiting for the search migration
-    When the operator's run in 30 clusters, 2 at a time, is killed after 5 clusters
-    And the operator runs the search migration in 30 clusters, 2 at a time
+    Given 400 posts waiting for the search migration
+    When the operator's run in 12 clusters, 2 at a time, is killed after 3 clusters
+    And the operator runs the search migration in 12 clusters, 2 at a time
     Then the run says it resumed
     And every post is migrated
-    And the log names each of the 30 clusters exactly once
+    And the log names each of the 12 clusters exactly once
 
   Scenario: A failing cluster is reported, and the run resumes after the fix
     Given 100 posts waiting for the search migration
     And the post "Post 7" has lost its title
-    When the operator runs the search migration in 4 clusters, 1 at a time
+    When the operator runs the search migration in 4 clusters, 2 at a time
     Then the run fails, naming the cluster of the post that lost its title
     When an editor gives the post back its title
-    And the operator runs the search migration in 4 clusters, 1 at a time
+    And the operator runs the search migration in 4 clusters, 2 at a time
     Then every post is migrated
     And the log names each of the 4 clusters exactly once
 

@@ -47,7 +47,8 @@ def count_scenarios(features, chosen):
 
 
 def timing_line(world, total):
-    parts = [
-        f"{name} {seconds:.1f} s" for name, seconds in world.timings.items() if isinstance(seconds, float)
-    ]
-    return "harvest: " + ", ".join([*parts, f"whole run {total:.1f} s"])
+    """Where the run's time went: set-up, the stack, the browser, each feature, the whole run."""
+    parts = [f"{name} {sec:.1f} s" for name, sec in world.timings.items() if isinstance(sec, float)]
+    features = ", ".join(f"{Path(name).stem} {sec:.1f} s" for name, sec in world.feature_times.items())
+    summary = "harvest: " + ", ".join([*parts, f"whole run {total:.1f} s"])
+    return f"harvest: features: {features}\n{summary}" if features else summary

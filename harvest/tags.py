@@ -50,5 +50,6 @@ def named_tags(values):
     """The tag names the values mention, to say which of them match nothing."""
     names = []
     for value in values:
-        names.extend(w for w in re.findall(r"[\w.:-]+", value) if w not in ("and", "or", "not"))
+        words = (w.lstrip("-~@") for w in re.findall(r"[-~@]*[\w.:-]+", value))
+        names.extend(w for w in words if w and w not in ("and", "or", "not"))
     return names

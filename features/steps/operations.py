@@ -101,15 +101,15 @@ def step_users(context, count, domain, others, other):
 
 @step('the operator {verb} the users at "{domain}" to the new group "{group}"')
 def step_add_domain_new(context, verb, domain, group):
-    context.run_status, context.run_output = operations.run(
-        context.stack, "add_users_to_group", group, "--email-domain", domain, "--create"
+    context.run_status, context.run_output = operations.call(
+        "add_users_to_group", group, "--email-domain", domain, "--create"
     )
 
 
 @step('the operator adds the users at "{domain}" to the group "{group}"')
 def step_add_domain(context, domain, group):
-    context.run_status, context.run_output = operations.run(
-        context.stack, "add_users_to_group", group, "--email-domain", domain
+    context.run_status, context.run_output = operations.call(
+        "add_users_to_group", group, "--email-domain", domain
     )
 
 

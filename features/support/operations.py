@@ -24,6 +24,20 @@ def run(stack, *argv, timeout=120):
     return result.returncode, result.stdout + result.stderr
 
 
+def call(*argv):
+    """(0 or 1, output) of a management command run in this process (quick ones, such as groups)."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    try:
+        call_command(*argv, stdout=out)
+    except CommandError as error:
+        return 1, f"{out.getvalue()}{error}"
+    return 0, out.getvalue()
+
+
 def migration_argv(clusters, pool, log):
     return ["run_clustered", "rebuild_search", "--clusters", clusters, "--pool", pool, "--log", log]
 

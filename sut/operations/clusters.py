@@ -1,9 +1,9 @@
 """Clusters: deterministic, disjoint, covering slices of a table, and a resumable way to run them.
 
 A command that takes `--cluster=I/N` processes the I-th of N slices (rows whose primary key
-is I-1 modulo N). The runner runs the N clusters P at a time, each in a worker process (a new
-interpreter) that is replaced after K clusters (K=1: a fresh process per cluster), so memory
-is returned to the system as it goes; K>1 saves the start-up of Python and Django.
+is I-1 modulo N). The runner runs the N clusters P at a time, each in a worker process that
+is replaced after K clusters (K=1: a fresh process per cluster), so memory is returned to the
+system as it goes; K>1 saves the start of a process.
 
 Each finished cluster is appended to a log (flushed and fsynced); a restart skips the clusters
 the log names, so a run killed at any moment, kill -9 included, resumes: a cluster that was
@@ -65,11 +65,18 @@ def _die_with_parent():
 
 
 def _worker_start():
-    """A worker is a new interpreter (spawn: forking a process with threads can deadlock)."""
     _die_with_parent()
-    import django
+    connections.close_all()
 
-    django.setup()
+
+def _context():
+    """Workers fork from a fork server that loaded Django once, before any thread existed.
+
+    (Forking the runner itself can deadlock: the pool's threads may hold a lock at that moment.)
+    """
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["operations.worker"])
+    return context
 
 
 def run_one(task):
@@ -116,7 +123,7 @@ def run_clusters(command, count, pool, log_path=None, keep_going=False, reuse=1,
     # A pool that notices a worker dying (BrokenProcessPool) instead of waiting for it forever.
     executor = ProcessPoolExecutor(
         max_workers=pool,
-        mp_context=get_context("spawn"),
+        mp_context=_context(),
         initializer=_worker_start,
         max_tasks_per_child=reuse,
     )

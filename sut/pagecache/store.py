@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from pymemcache.client.base import Client
@@ -40,9 +41,20 @@ def _guarded(operation, default):
             client().close()
             return operation()
     except Exception as error:  # memcached down, hung or refusing: the page is served anyway
-        log.warning("memcached unavailable (%s): %s", settings.PAGECACHE_MEMCACHED, error)
+        _warn(error)
         client().close()
         return default
+
+
+_last_warning = [0.0]
+
+
+def _warn(error):
+    """One warning a second at most: a down memcached fails every call, every request."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= 1.0:
+        _last_warning[0] = now
+        log.warning("memcached unavailable (%s): %s", settings.PAGECACHE_MEMCACHED, error)
 
 
 def set_page(key, body, ttl):

@@ -107,7 +107,7 @@ def varnish(run, app_port):
     return child, f"http://{LOOPBACK}:{port}{PAGE}"
 
 
-def run(workers=2):
+def run(workers=1):
     """Measure the five paths; returns the results dict."""
     results = {"page_bytes": None, "wrk": f"{' '.join(WRK)}, median of {ROUNDS}", "nginx_workers": workers}
     run_dir = Path(tempfile.mkdtemp(prefix="bench-"))

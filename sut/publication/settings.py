@@ -74,7 +74,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite makes the files, not their folder    # The suite's test database must be a file: gunicorn, another process, reads it too.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite makes the files, not their folder
+    # The suite's test database must be a file: gunicorn, another process, reads it too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-publication.sqlite3")}
     # Writers queue for the lock (IMMEDIATE) instead of failing at once with "database is locked"
     # when a transaction that has read tries to write: several processes write (gunicorn, the

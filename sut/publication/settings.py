@@ -41,6 +41,9 @@ if importlib.util.find_spec("harvest") is not None:
 MIDDLEWARE = [
     "pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's CSS and scripts, served by the app (nginx passes /static/ on as a miss; they
+    # are not HTML, so never stored in memcached).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +94,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = True  # straight from the apps' static folders: no collectstatic step
 
 # The suite creates and logs in users in many scenarios: it may ask for a fast hasher (never
 # in production, where Django's default PBKDF2 stays first).

@@ -65,7 +65,7 @@ def step_untainted(context, uri):
     stored = memcached.read(context.stack.memcached, key)
     if stored is None:
         return  # nothing stored: nothing tainted
-    memcached.client(context.stack.memcached).delete(key)
+    memcached.delete(context.stack.memcached, key)
     plain = request(context, uri)
     assert plain.header("X-Cache") == "MISS", "the plain reader should have had a fresh render"
     assert stored == plain.body, (

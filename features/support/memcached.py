@@ -55,6 +55,15 @@ def read(address, key):
         with_client.close()
 
 
+def delete(address, key):
+    """Delete and wait for memcached's answer (a no-reply delete can land after the next read)."""
+    with_client = client(address)
+    try:
+        with_client.delete(key, noreply=False)
+    finally:
+        with_client.close()
+
+
 def remaining_ttl(address, key):
     """Seconds until the entry expires (-1: never), from memcached's meta command `mg <key> t`."""
     with_client = client(address)

@@ -8,7 +8,6 @@ Selenium Grid. `docker compose down -v` at the end, also when the start failed.
 import os
 import shutil
 import subprocess
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 from stack import nginx
@@ -54,7 +53,6 @@ class ComposeStack:
                       "GRID_PORT": free_port()}  # fmt: skip
         self.app_database_url = None
         self.frozen = set()
-        self.started_in = None
 
     owns_database = True  # `down -v` removes it, test database included
 
@@ -119,7 +117,6 @@ class ComposeStack:
 
     def start(self, database_url):
         """The app on the test database (given as the suite reaches it), then nginx and the Grid."""
-        began = time.monotonic()
         parts = urlsplit(database_url)
         # The same database, as the app reaches it inside compose's network.
         self.app_database_url = urlunsplit(parts._replace(netloc=f"{DB_USER}:{DB_PASSWORD}@db:5432"))
@@ -128,7 +125,6 @@ class ComposeStack:
         except BaseException:
             self.stop()
             raise
-        self.started_in = time.monotonic() - began
         return self
 
     def stop(self):

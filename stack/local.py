@@ -4,7 +4,6 @@ import os
 import shutil
 import signal
 import tempfile
-import time
 from pathlib import Path
 
 from stack import binaries, health, nginx
@@ -38,7 +37,6 @@ class LocalStack:
         self.web_port = port or web_port()
         self.children = {}
         self.frozen = set()
-        self.started_in = None
 
     # Addresses, for steps and for people (the browser runs here, so it uses the same).
     @property
@@ -201,14 +199,12 @@ class LocalStack:
     def start(self, database_url=None):
         if database_url is not None:
             self.database_url = database_url
-        began = time.monotonic()
         try:
             for name in ("memcached", "gunicorn", "nginx"):
                 self.start_child(name)
         except BaseException:
             self.stop()
             raise
-        self.started_in = time.monotonic() - began
         return self
 
     def stop(self):

@@ -12,12 +12,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from stack import binaries, health
-from stack.local import SUT, LocalStack
+from stack.local import LocalStack, manage
 from stack.ports import LOOPBACK, free_port
 from stack.processes import Child, wait_until
 
@@ -79,9 +78,8 @@ def create_page(stack):
         f"Post.objects.create(title='Benchmark', slug='benchmark', body=('lorem ipsum ' * {words // 2}),"
         " author=u, status='published')"
     )
-    for command in (["migrate", "--noinput"], ["shell", "-c", script]):
-        subprocess.run([sys.executable, str(SUT / "manage.py"), *command], env=stack.app_env(), check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+    manage(stack.app_env(), "migrate", "--noinput")
+    manage(stack.app_env(), "shell", "-c", script)
 
 
 def static_server(run, body, workers):

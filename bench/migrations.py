@@ -1,26 +1,16 @@
 """The clustered migration on 30,000 rows: a fresh process per cluster, against reused workers."""
 
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from stack.local import SUT
+from stack.local import SUT, manage
 
 ROWS, CLUSTERS, POOL = 30_000, 60, 2
 SUMMARY = re.compile(
     r"(\d+) clusters run in ([\d.]+) s by (\d+) worker processes \(([\d.]+) s of work in clusters\); "
     r"peak memory of a worker (\d+) MB"
 )
-
-
-def _manage(env, *argv):
-    result = subprocess.run([sys.executable, str(SUT / "manage.py"), *map(str, argv)], env=env,
-                            capture_output=True, text=True)  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(map(str, argv))} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
 
 
 def run():
@@ -31,8 +21,8 @@ def run():
         "MEMCACHED": "127.0.0.1:9",
         "PYTHONPATH": str(SUT),
     }  # fmt: skip  (no memcached: purges skipped)
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "shell", "-c", (
+    manage(env, "migrate", "--noinput")
+    manage(env, "shell", "-c", (
         "from django.contrib.auth.models import User; from blog.models import Post;"
         "u = User.objects.create(username='bench');"
         "Post.objects.bulk_create((Post(title=f'Post {i}', slug=f'post-{i}', body='lorem ipsum dolor ' * 60,"
@@ -40,8 +30,8 @@ def run():
     ))  # fmt: skip
     results = {"rows": ROWS, "clusters": CLUSTERS, "pool": POOL, "modes": {}}
     for name, reuse in (("a fresh process per cluster (--reuse 1)", 1), ("workers reused (--reuse 10)", 10)):
-        _manage(env, "shell", "-c", "from blog.models import Post; Post.objects.update(search_version=0)")
-        out = _manage(env, "run_clustered", "rebuild_search", "--clusters", CLUSTERS, "--pool", POOL,
+        manage(env, "shell", "-c", "from blog.models import Post; Post.objects.update(search_version=0)")
+        out = manage(env, "run_clustered", "rebuild_search", "--clusters", CLUSTERS, "--pool", POOL,
                       "--reuse", reuse)  # fmt: skip
         clusters, wall, workers, work, peak = SUMMARY.search(out).groups()
         wall, work = float(wall), float(work)

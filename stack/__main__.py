@@ -10,21 +10,16 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 
 from stack.binaries import MissingBinary
-from stack.local import ROOT, SUT, LocalStack, StackError
+from stack.local import ROOT, CommandFailed, LocalStack, StackError, manage
 
 
 def prepare_database(stack):
-    env = stack.app_env()
-    for command in (["migrate", "--noinput"], ["loaddata", "demo"]):
-        subprocess.run(
-            [sys.executable, str(SUT / "manage.py"), *command],
-            env=env, check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+    manage(stack.app_env(), "migrate", "--noinput")
+    manage(stack.app_env(), "loaddata", "demo")
 
 
 def up(port=None):
@@ -61,8 +56,8 @@ def main(argv=None):
     except (MissingBinary, StackError) as error:
         print(f"stack: {error}", file=sys.stderr)
         return 2
-    except subprocess.CalledProcessError as error:
-        print(f"stack: preparing the database failed: {' '.join(error.cmd[2:])}", file=sys.stderr)
+    except CommandFailed as error:
+        print(f"stack: preparing the database failed: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
 
 

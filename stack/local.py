@@ -3,6 +3,8 @@
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,6 +15,19 @@ from stack.processes import Child, tail, wait_until
 ROOT = Path(__file__).resolve().parent.parent
 SUT = ROOT / "sut"
 START_TIMEOUT = 30.0
+
+
+class CommandFailed(RuntimeError):
+    """A manage.py command failed; the message says which, then what it printed."""
+
+
+def manage(env, *argv):
+    """Run the site's manage.py in a process of its own; its output, or CommandFailed."""
+    result = subprocess.run([sys.executable, str(SUT / "manage.py"), *map(str, argv)], env=env,
+                            capture_output=True, text=True)  # fmt: skip
+    if result.returncode != 0:
+        raise CommandFailed(f"manage.py {' '.join(map(str, argv))} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
 
 
 class StackError(RuntimeError):

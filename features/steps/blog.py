@@ -2,7 +2,7 @@
 
 from behave import given, step, then
 
-from support import content, editors, html
+from support import content, editors, html, operations
 
 
 # The longer steps first: the shorter one's "{uri}" would swallow their endings.
@@ -92,7 +92,8 @@ def step_delete(context, title):
 
 @step('an operator runs "{command}"')
 def step_operator_runs(context, command):
-    editors.run_command(context.stack, *command.split())
+    status, output = operations.run(context.stack, *command.split())
+    assert status == 0, f"manage.py {command} failed:\n{output}"
 
 
 @step('an editor saves "{title}" with a body of {words:d} words')

@@ -115,9 +115,7 @@ def step_add_domain(context, domain, group):
 
 @step('the operator adds all users to the group "{group}"')
 def step_add_all(context, group):
-    context.run_status, context.run_output = operations.run(
-        context.stack, "add_users_to_group", group, "--all"
-    )
+    context.run_status, context.run_output = operations.call("add_users_to_group", group, "--all")
 
 
 @then('the operator is told "{message}"')

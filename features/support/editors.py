@@ -1,13 +1,9 @@
-"""What editors and operators do to posts: through the ORM, a management command, or the admin."""
-
-import subprocess
-import sys
+"""What editors do to posts: through the ORM, or in the admin."""
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from stack.local import SUT
 from support.pages import Page
 
 
@@ -27,16 +23,6 @@ def save_counting_extra_writes(instance):
     updates = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "blog_post"')]
     assert updates, "saving the post wrote nothing"
     return len(updates) - 1
-
-
-def run_command(stack, *argv):
-    """A management command, run as an operator would: its own process, the site's environment."""
-    result = subprocess.run(
-        [sys.executable, str(SUT / "manage.py"), *argv],
-        env=stack.app_env(), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 0, f"manage.py {' '.join(argv)} failed:\n{result.stdout}{result.stderr}"
-    return result.stdout
 
 
 def create_editor(name, password):

@@ -12,14 +12,14 @@ from django.contrib.auth import get_user_model
 from stack.local import SUT
 
 
-def manage(stack, *argv):
+def manage(*argv):
     return [sys.executable, str(SUT / "manage.py"), *map(str, argv)]
 
 
 def run(stack, *argv, timeout=120):
     """(exit status, output) of a management command."""
     result = subprocess.run(
-        manage(stack, *argv), env=stack.app_env(), capture_output=True, text=True, timeout=timeout
+        manage(*argv), env=stack.app_env(), capture_output=True, text=True, timeout=timeout
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -44,7 +44,7 @@ def migration_argv(clusters, pool, log):
 
 def run_killed_after(stack, argv, finished, log_lines):
     """Start a run and kill -9 it once `finished` clusters are logged; the lines logged by then."""
-    process = subprocess.Popen(manage(stack, *argv), env=stack.app_env(), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(manage(*argv), env=stack.app_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 120
     try:

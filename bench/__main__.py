@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in one run; a table on the terminal, Markdown and JSON in bench/results/."""
 
 import json
+import os
 import platform
 import shutil
 import sys
@@ -14,65 +15,77 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
 
 
-def table(results):
-    lines = [
-        f"# Benchmarks, {results['when']} ({results['machine']})",
-        "",
-        f"One {results['http']['page_bytes']} byte page; wrk {results['http']['wrk']}; "
-        f"nginx with {results['http']['nginx_workers']} workers; all on loopback, one run.",
-        "",
-        "| path | req/s | p50 ms | p99 ms |",
-        "| --- | ---: | ---: | ---: |",
+def _rows(header, rows):
+    """A Markdown table: a header, then one line per row of cells."""
+    return [
+        "| " + " | ".join(header) + " |",
+        "| --- |" + " ---: |" * (len(header) - 1),
+        *("| " + " | ".join(str(cell) for cell in row) + " |" for row in rows),
     ]
-    for name, row in results["http"]["paths"].items():
-        lines.append(f"| {name} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} |")
-    lines += ["", "| ratio | measured | target |", "| --- | ---: | ---: |"]
-    for name, value in results["http"]["ratios"].items():
-        target = TARGETS.get(name)
-        if name == "hit p99 / varnish p99":
-            target = "≤ 1.0"
-        lines.append(
-            f"| {name} | {value:.2f} | {'≥ ' + str(target) if isinstance(target, float) else target or ''} |"
-        )
-    lines += ["", f"Renders per cold burst of {results['stampede']['readers']} readers:", ""]
-    for name, renders in results["stampede"]["renders per burst"].items():
-        lines.append(f"- {name}: {renders}")
-    m = results["migrations"]
-    lines += [
+
+
+def _target(name):
+    if name == "hit p99 / varnish p99":
+        return "≤ 1.0"
+    return f"≥ {TARGETS[name]}" if name in TARGETS else ""
+
+
+def http_lines(h):
+    paths = [
+        (name, f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}")
+        for name, r in h["paths"].items()
+    ]
+    ratios = [(name, f"{value:.2f}", _target(name)) for name, value in h["ratios"].items()]
+    return [
+        f"One {h['page_bytes']} byte page; wrk {h['wrk']}; nginx with {h['nginx_workers']} workers; "
+        "all on loopback, one run.",
         "",
+        *_rows(["path", "req/s", "p50 ms", "p99 ms"], paths),
+        "",
+        *_rows(["ratio", "measured", "target"], ratios),
+    ]
+
+
+def stampede_lines(s):
+    return [
+        f"Renders per cold burst of {s['readers']} readers:",
+        "",
+        *(f"- {n}: {r}" for n, r in s["renders per burst"].items()),
+    ]
+
+
+def migration_lines(m):
+    columns = ["wall s", "worker processes", "overhead per cluster ms", "peak MB per worker"]
+    return [
         f"Clustered migration: {m['rows']} rows, {m['clusters']} clusters, {m['pool']} at a time:",
         "",
+        *_rows(["mode", *columns], [(name, *(row[c] for c in columns)) for name, row in m["modes"].items()]),
     ]
-    lines += ["| mode | wall s | worker processes | overhead per cluster ms | peak MB per worker |"]
-    lines += ["| --- | ---: | ---: | ---: | ---: |"]
-    for name, row in m["modes"].items():
-        cells = [
-            name,
-            row["wall s"],
-            row["worker processes"],
-            row["overhead per cluster ms"],
-            row["peak MB per worker"],
-        ]
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    lines += ["", "| suite run | seconds | stack start s | browser start s | passed | failed |"]
-    lines += ["| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for name, row in results["suite"].items():
-        cells = [
-            name,
-            row["seconds"],
-            row["stack start s"],
-            row["browser start s"] or "-",
-            row["passed"],
-            row["failed"],
-        ]
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+
+
+def suite_lines(suite_runs):
+    columns = ["seconds", "stack start s", "browser start s", "passed", "failed"]
+    rows = [
+        (name, *(row[c] if row[c] is not None else "-" for c in columns)) for name, row in suite_runs.items()
+    ]
+    return _rows(["suite run", *columns], rows)
+
+
+def table(results):
+    sections = [
+        [f"# Benchmarks, {results['when']} ({results['machine']})"],
+        http_lines(results["http"]),
+        stampede_lines(results["stampede"]),
+        migration_lines(results["migrations"]),
+        suite_lines(results["suite"]),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
 
 
 def main():
     began = time.monotonic()
-    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, "
-               f"{__import__('os').cpu_count()} cores"}  # fmt: skip
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": machine}
     print(f"bench: the cache-hit path ({http.ROUNDS} rounds of 5 wrk runs of 5 s) ...", flush=True)
     results["http"] = http.run()
     print("bench: stampede bursts ...", flush=True)

@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from stack import binaries, health
-from stack.local import LocalStack, manage
+from stack.local import LocalStack
+from stack.manage import check as manage
 from stack.ports import LOOPBACK, free_port
 from stack.processes import Child, wait_until
 

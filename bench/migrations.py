@@ -1,10 +1,12 @@
 """The clustered migration on 30,000 rows: a fresh process per cluster, against reused workers."""
 
+import os
 import re
 import tempfile
 from pathlib import Path
 
-from stack.local import SUT, manage
+from stack.manage import check as manage
+from stack.paths import SUT
 
 ROWS, CLUSTERS, POOL = 30_000, 60, 2
 SUMMARY = re.compile(
@@ -16,7 +18,7 @@ SUMMARY = re.compile(
 def run():
     scratch = Path(tempfile.mkdtemp(prefix="bench-migration-"))
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "DATABASE_URL": f"sqlite:///{scratch / 'rows.sqlite3'}",
         "MEMCACHED": "127.0.0.1:9",
         "PYTHONPATH": str(SUT),

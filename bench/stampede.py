@@ -1,9 +1,9 @@
 """Renders per cold burst: 50 readers ask at once for a page that is not stored."""
 
 import http.client
-import threading
 
 from bench.http import PAGE, create_page
+from stack.burst import at_once
 from stack.local import LocalStack
 from stack.ports import LOOPBACK
 
@@ -11,24 +11,17 @@ READERS = 50
 
 
 def _burst(port, uri):
-    gate, caches = threading.Barrier(READERS), []
-
     def reader():
         connection = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
-        gate.wait()
         connection.request("GET", uri, headers={"Host": "localhost"})
         response = connection.getresponse()
         response.read()
-        caches.append((response.status, response.getheader("X-Cache")))
         connection.close()
+        return response.status, response.getheader("X-Cache")
 
-    threads = [threading.Thread(target=reader) for _ in range(READERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert all(status == 200 for status, _ in caches), caches
-    return sum(1 for _, cache in caches if cache == "MISS")
+    answers = at_once(READERS, reader)
+    assert all(status == 200 for status, _ in answers), answers
+    return sum(1 for _, cache in answers if cache == "MISS")
 
 
 def run(database_url, bursts=5):

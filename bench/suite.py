@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from stack.local import ROOT
+from stack.paths import ROOT
 
 
 def _harvest(*args):

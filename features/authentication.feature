@@ -7,84 +7,83 @@ Feature: Editors log in to a private portal, and the cache never leaks a private
   Background:
     Given the user "Jack" exists with password "password"
 
-  @browser @slow
-  Scenario: I enter my password correctly
-    Given I am at "/login/"
-    When I fill in "Login" with "Jack"
-    And I fill in "Password" with "password"
-    And I press "Login"
-    Then I should be at "/portal/"
-    And I should see "Welcome to the admin portal"
+  Rule: The portal is open to those who log in, and only while they are logged in
 
-  @browser @slow
-  Scenario: A wrong password shows an error and keeps me on the login page
-    Given I am at "/login/"
-    When I fill in "Login" with "Jack"
-    And I fill in "Password" with "not my password"
-    And I press "Login"
-    Then I should be at "/login/"
-    And I should see "Your login or password is wrong"
+    @browser @slow
+    Scenario: I enter my password correctly
+      Given I am at "/login/"
+      When I fill in "Login" with "Jack"
+      And I fill in "Password" with "password"
+      And I press "Login"
+      Then I should be at "/portal/"
+      And I should see "Welcome to the admin portal"
 
-  @browser @slow
-  Scenario: An anonymous visit to the portal asks me to log in, then takes me back there
-    Given I am at "/portal/"
-    Then I should be at "/login/"
-    When Jack logs in
-    Then I should be at "/portal/"
-    And I should see "Hello, Jack"
+    @browser @slow
+    Scenario: A wrong password shows an error and keeps me on the login page
+      When Jack logs in with the password "not my password"
+      Then I should be at "/login/"
+      And I should see "Your login or password is wrong"
 
-  @browser @slow
-  Scenario: Logging out ends my session
-    Given Jack has logged in
-    When I press "Log out"
-    And I am at "/portal/"
-    Then I should be at "/login/"
-    And I should see "Log in"
+    @browser @slow
+    Scenario: An anonymous visit to the portal asks me to log in, then takes me back there
+      Given I am at "/portal/"
+      Then I should be at "/login/"
+      When Jack logs in
+      Then I should be at "/portal/"
+      And I should see "Hello, Jack"
 
-  @browser @slow
-  Scenario: The header shows my name on every page while I am logged in
-    Given a published post "Hello world" at "/blog/hello-world/"
-    And Jack has logged in
-    When I am at "/blog/hello-world/"
-    Then I should see "Jack"
-    And I should not see "Log in"
+    @browser @slow
+    Scenario: Logging out ends my session
+      Given Jack has logged in
+      When I press "Log out"
+      And I am at "/portal/"
+      Then I should be at "/login/"
+      And I should see "Log in"
 
-  @cache
-  Scenario: The login page and the portal are never stored
-    When Jack logs in
-    And Jack visits "/portal/"
-    Then Jack sees "Welcome to the admin portal"
-    And memcached holds nothing for "/login/"
-    And memcached holds nothing for "/portal/"
+    @browser @slow
+    Scenario: The header shows my name on every page while I am logged in
+      Given a published post "Hello world" at "/blog/hello-world/"
+      And Jack has logged in
+      When I am at "/blog/hello-world/"
+      Then I should see "Jack"
+      And I should not see "Log in"
 
-  @cache
-  Scenario Outline: A page Jack saw while logged in shows no trace of him to other readers (<uri>)
-    Given a published post "Hello world" at "/blog/hello-world/"
-    And Jack has logged in
-    When Jack visits "<uri>"
-    And another reader visits "<uri>"
-    Then the reader sees "Log in"
-    And the reader does not see "Jack"
+    @cache @browser @slow
+    Scenario: The login form works when I reach it from a page served from memcached
+      Given a reader has visited "/"
+      And I am at "/"
+      When I follow "Log in"
+      And Jack logs in
+      Then I should be at "/portal/"
 
-    Examples:
-      | uri                |
-      | /                  |
-      | /blog/hello-world/ |
+  Rule: Nothing rendered for a logged-in reader is stored or shown to anyone else
 
-  @cache
-  Scenario: A logged-in reader is never served the copy stored for anonymous readers
-    Given a reader has visited "/"
-    And Jack has logged in
-    When Jack visits "/"
-    Then the page is rendered by Django
-    And Jack sees "Jack"
+    @cache
+    Scenario: The login page and the portal are never stored
+      When Jack logs in
+      And Jack visits "/portal/"
+      Then Jack sees "Welcome to the admin portal"
+      And memcached holds nothing for "/login/"
+      And memcached holds nothing for "/portal/"
 
-  @cache @browser @slow
-  Scenario: The login form works when I reach it from a page served from memcached
-    Given a reader has visited "/"
-    And I am at "/"
-    When I follow "Log in"
-    And I fill in "Login" with "Jack"
-    And I fill in "Password" with "password"
-    And I press "Login"
-    Then I should be at "/portal/"
+    @cache
+    Scenario Outline: A page Jack saw while logged in shows no trace of him to other readers (<uri>)
+      Given a published post "Hello world" at "/blog/hello-world/"
+      And Jack has logged in
+      When Jack visits "<uri>"
+      And another reader visits "<uri>"
+      Then the reader sees "Log in"
+      And the reader does not see "Jack"
+
+      Examples:
+        | uri                |
+        | /                  |
+        | /blog/hello-world/ |
+
+    @cache
+    Scenario: A logged-in reader is never served the copy stored for anonymous readers
+      Given a reader has visited "/"
+      And Jack has logged in
+      When Jack visits "/"
+      Then the page is rendered by Django
+      And Jack sees "Jack"

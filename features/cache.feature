@@ -7,66 +7,74 @@ Feature: Pages are served by nginx straight from memcached
   Background:
     Given a published post "Hello world" at "/blog/hello-world/"
 
-  Scenario: The first visit renders the page and stores it under nginx's key
-    When a reader visits "/blog/hello-world/"
-    Then the page is rendered by Django
-    And memcached holds the page under md5 of the host and "/blog/hello-world/"
+  Rule: A page is stored under md5 of nginx's host and URI, and served from memcached
 
-  Scenario: The next visit is served from memcached, unchanged
-    Given a reader has visited "/blog/hello-world/"
-    When another reader visits "/blog/hello-world/"
-    Then the page is served from memcached
-    And the reader sees the same page as the first reader
+    Scenario: The first visit renders the page and stores it under nginx's key
+      When a reader visits "/blog/hello-world/"
+      Then the page is rendered by Django
+      And memcached holds the page under md5 of the host and "/blog/hello-world/"
 
-  Scenario Outline: A page is served from memcached whatever its URI looks like (<kind>)
-    Given a reader has visited "<uri>"
-    When another reader visits "<uri>"
-    Then the page is served from memcached
-    And memcached holds the page under md5 of the host and "<uri>"
+    Scenario: The next visit is served from memcached, unchanged
+      Given a reader has visited "/blog/hello-world/"
+      When another reader visits "/blog/hello-world/"
+      Then the page is served from memcached
+      And the reader sees the same page as the first reader
 
-    Examples:
-      | kind               | uri                       |
-      | query string       | /?page=1                  |
-      | percent-encoding   | /blog/hello%2Dworld/      |
-      | lower-case escape  | /blog/hello%2dworld/      |
-      | empty query string | /blog/hello-world/?       |
+    Scenario Outline: A page is served from memcached whatever its URI looks like (<kind>)
+      Given a reader has visited "<uri>"
+      When another reader visits "<uri>"
+      Then the page is served from memcached
+      And memcached holds the page under md5 of the host and "<uri>"
 
-  Scenario: The host in the key is lowercased and has no port
-    When a reader visits "/blog/hello-world/" on host "LocalHost"
-    Then memcached holds the page under md5 of "localhost" and "/blog/hello-world/"
+      Examples:
+        | kind               | uri                       |
+        | query string       | /?page=1                  |
+        | percent-encoding   | /blog/hello%2Dworld/      |
+        | lower-case escape  | /blog/hello%2dworld/      |
+        | empty query string | /blog/hello-world/?       |
 
-  Scenario: A page from memcached carries the headers of the rendered page
-    Given a reader has visited "/blog/hello-world/"
-    When another reader visits "/blog/hello-world/"
-    Then the page is served from memcached
-    And the page carries the same security headers as the rendered page
+    Scenario: The host in the key is lowercased and has no port
+      When a reader visits "/blog/hello-world/" on host "LocalHost"
+      Then memcached holds the page under md5 of "localhost" and "/blog/hello-world/"
 
-  Scenario: A stored page expires by itself
-    When a reader visits "/blog/hello-world/"
-    Then the stored page for "/blog/hello-world/" expires within 300 seconds
+    Scenario: A page from memcached carries the headers of the rendered page
+      Given a reader has visited "/blog/hello-world/"
+      When another reader visits "/blog/hello-world/"
+      Then the page is served from memcached
+      And the page carries the same security headers as the rendered page
 
-  Scenario: A missing page is not stored
-    When a reader visits "/blog/no-such-post/"
-    Then the reader gets a 404 page
-    And memcached holds nothing for "/blog/no-such-post/"
+  Rule: A stored page expires by itself
 
-  Scenario: A draft is not shown, nor stored
-    Given a draft post "Unfinished thoughts" at "/blog/unfinished/"
-    When a reader visits "/blog/unfinished/"
-    Then the reader gets a 404 page
-    And memcached holds nothing for "/blog/unfinished/"
+    Scenario: A stored page lives at most five minutes
+      When a reader visits "/blog/hello-world/"
+      Then the stored page for "/blog/hello-world/" expires within 300 seconds
 
-  Scenario: A form posted to a page is not stored
-    When a reader posts a form to "/"
-    Then memcached holds nothing for "/"
+  Rule: Only a page that every reader may see is stored
 
-  Scenario: A request for headers only is not stored
-    When a reader asks only for the headers of "/blog/hello-world/"
-    Then the reader gets a 200 page
-    And memcached holds nothing for "/blog/hello-world/"
+    Scenario: A missing page is not stored
+      When a reader visits "/blog/no-such-post/"
+      Then the reader gets a 404 page
+      And memcached holds nothing for "/blog/no-such-post/"
 
-  @slow
-  Scenario: A burst of readers of a page not yet stored costs one render
-    When 50 readers ask for "/blog/hello-world/" at the same moment
-    Then all 50 readers get the page
-    And Django rendered it at most 2 times
+    Scenario: A draft is not stored
+      Given a draft post "Unfinished thoughts" at "/blog/unfinished/"
+      When a reader visits "/blog/unfinished/"
+      Then the reader gets a 404 page
+      And memcached holds nothing for "/blog/unfinished/"
+
+    Scenario: A form posted to a page is not stored
+      When a reader posts a form to "/"
+      Then memcached holds nothing for "/"
+
+    Scenario: A request for headers only is not stored
+      When a reader asks only for the headers of "/blog/hello-world/"
+      Then the reader gets a 200 page
+      And memcached holds nothing for "/blog/hello-world/"
+
+  Rule: A crowd of readers of a page not yet stored costs one render
+
+    @slow
+    Scenario: A burst of readers of a page not yet stored costs one render
+      When 50 readers ask for "/blog/hello-world/" at the same moment
+      Then all 50 readers get the page
+      And Django rendered it at most 2 times

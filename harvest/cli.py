@@ -6,7 +6,6 @@ selection that matches no scenario), 130 when interrupted.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -14,8 +13,6 @@ from pathlib import Path
 from harvest import document, reports
 from harvest.features import FeatureError, load_features, selected_scenarios
 from harvest.tags import TagError, named_tags, to_expression
-from stack.binaries import MissingBinary
-from stack.local import StackError
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML_FORMATTER = "behave_html_pretty_formatter:PrettyHTMLFormatter"
@@ -68,12 +65,16 @@ def build_parser(prog="harvest"):
     parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
     parser.add_argument("-d", "--debug-mode", action="store_true", help="run the site with DEBUG on")
     parser.add_argument(
-        "--stack", choices=["local", "compose"], default=os.environ.get("HARVEST_STACK", "local"),
+        "--stack", choices=["local", "compose"], default="local",
         help="local processes (default) or docker compose (needs a Docker engine and Compose v2)",
     )  # fmt: skip
-    parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default=None)
+    parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default="auto")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
     parser.add_argument("--no-color", action="store_true")
+    parser.add_argument(
+        "--reports", default=str(ROOT / "reports"), metavar="DIR",
+        help="where a failed scenario's evidence is kept (default: reports/)",
+    )  # fmt: skip
     return parser
 
 
@@ -102,7 +103,7 @@ def list_tags(features, out=sys.stdout):
         print(f"@{tag:<12} {count:>3} scenario{'s' if count != 1 else ''}", file=out)
 
 
-def behave_args(options, locations, tag_expression, xunit_dir):
+def behave_args(options, locations, tag_expression):
     """behave's own arguments for these options."""
     tty = sys.stdout.isatty() and not options.no_color
     formatter = {0: "null", 1: "progress", 2: "progress3", 3: "pretty", 4: "pretty"}
@@ -129,25 +130,19 @@ def behave_args(options, locations, tag_expression, xunit_dir):
         args = ["--format", "null", "--dry-run", "--no-summary", "--no-snippets"]
     if tag_expression:
         args += ["--tags", tag_expression]
-    if xunit_dir:
-        args += ["--junit", "--junit-directory", str(xunit_dir)]
+    if getattr(options, "xunit_dir", None) and not options.dry_run:
+        args += ["--junit", "--junit-directory", str(options.xunit_dir)]
     return args + [str(loc) for loc in locations]
 
 
-def run(argv=None, prog="harvest"):
-    began = time.monotonic()
-    options = build_parser(prog).parse_args(argv)
+def select(options):
+    """The features and the scenarios the options select: (features, chosen, locations, expression)."""
     paths = [Path(p) for p in options.paths] or [ROOT / "features"]
     for path in paths:
         if not path.exists():
             raise UsageError(f"no such feature file or folder: {path}")
     features = load_features(paths)
-    known = {
-        tag
-        for feature in features
-        for scenario in feature.walk_scenarios()
-        for tag in scenario.effective_tags
-    }
+    known = {tag for feature in features for s in feature.walk_scenarios() for tag in s.effective_tags}
     try:
         expression = to_expression(options.tags, known)
     except TagError as error:
@@ -155,73 +150,92 @@ def run(argv=None, prog="harvest"):
     for name in named_tags(options.tags):
         if name.lstrip("@") not in known:
             print(f"harvest: tag @{name.lstrip('@')} is on no scenario: it matched nothing", file=sys.stderr)
-    if options.list_tags:
-        list_tags(features)
-        return 0
     numbers = _scenario_numbers(options.scenarios) if options.scenarios else None
     chosen = selected_scenarios(features, expression, numbers)
-    if not chosen:
-        raise UsageError("no scenario matches the selection: nothing to run")
     locations = paths if numbers is None else [f"{s.filename}:{s.line}" for s in chosen]
+    return features, chosen, locations, expression
 
-    _export_environment(options)
-    if options.html:
-        Path(options.html).parent.mkdir(parents=True, exist_ok=True)
-    xunit_dir = reports.temporary_dir() if options.with_xunit and not options.dry_run else None
+
+def userdata(options, record):
+    """The run's options, as behave userdata for terrain.py (`-D name=value`)."""
+    values = {
+        "stack": options.stack,
+        "port": options.port or 0,
+        "browser": options.browser,
+        "headed": options.headed,
+        "debug": options.debug_mode,
+        "reports": Path(options.reports).resolve(),
+        "record": record,
+    }
+    return [arg for name, value in values.items() for arg in ("-D", f"{name}={value}")]
+
+
+def execute(args):
+    """Run behave in this process; (runner, failed, interrupted)."""
     from behave.configuration import Configuration
     from behave.runner import Runner
-    from behave.runner_util import print_undefined_step_snippets
     from behave.step_registry import AmbiguousStep
 
-    import terrain
-
-    config = Configuration(
-        command_args=behave_args(options, locations, expression, xunit_dir), load_config=False
-    )
-    runner = Runner(config)
-    interrupted = False
+    runner = Runner(Configuration(command_args=args, load_config=False))
     try:
-        failed = runner.run()
+        return runner, runner.run(), False
     except KeyboardInterrupt:
-        interrupted, failed = True, True
+        # Interrupted outside a scenario (a teardown, say): the remaining teardowns still run.
+        if runner.context is not None:
+            runner.context._do_remaining_cleanups()
+        return runner, True, True
     except AmbiguousStep as error:
         raise UsageError(
             f"two step definitions match the same steps: {' '.join(str(error).split())}"
         ) from None
-    finally:
-        terrain.shutdown()
-    if runner.undefined_steps and not options.dry_run:
+
+
+def report(options, runner, failed, chosen, record, prog, began):
+    """Reports, the timings line and the counts; the exit status."""
+    from behave.runner_util import print_undefined_step_snippets
+
+    if runner.undefined_steps:
         print_undefined_step_snippets(runner.undefined_steps, colored=False)
-    if options.dry_run:
-        print("\n".join(document.render(features, runner.undefined_steps)))
-        undefined = len({(str(s.filename), s.line) for s in runner.undefined_steps})
-        print(f"harvest: dry run: {len(chosen)} scenarios, {undefined} steps with no definition")
-        return 1 if undefined else 0
-    if xunit_dir:
-        reports.merge_junit(xunit_dir, Path(options.xunit_file))
-    setup_error = terrain.world.setup_error
-    if isinstance(setup_error, MissingBinary | StackError):
-        print(f"{prog}: the stack could not start: {setup_error}", file=sys.stderr)
+    if options.xunit_dir:
+        reports.merge_junit(options.xunit_dir, Path(options.xunit_file))
+    run = reports.read_record(record)
+    if run.get("setup_error"):
+        print(f"{prog}: the stack could not start: {run['setup_error']}", file=sys.stderr)
         return USAGE_ERROR
     counts = reports.count_scenarios(runner.features, chosen)
-    print(reports.timing_line(terrain.world, time.monotonic() - began))
+    print(reports.timing_line(run.get("timings", {}), runner.features, time.monotonic() - began))
     print(f"harvest: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-    if interrupted or runner.aborted:
-        return 130 if interrupted else 1
     return 1 if failed else 0
 
 
-def _export_environment(options):
-    """What terrain.py reads: the launcher, the port, the browser, debug mode."""
-    os.environ["HARVEST_STACK"] = options.stack
-    if options.port:
-        os.environ["HARVEST_PORT"] = str(options.port)
-    if options.browser:
-        os.environ["BROWSER"] = options.browser
-    if options.headed:
-        os.environ["HEADED"] = "1"
-    if options.debug_mode:
-        os.environ["HARVEST_DEBUG"] = "1"
+def dry_run(options, features, chosen, locations, expression):
+    """The specs as a document, flagging steps with no definition; nothing starts."""
+    runner, _, _ = execute(behave_args(options, locations, expression))
+    print("\n".join(document.render(features, runner.undefined_steps)))
+    undefined = len({(str(s.filename), s.line) for s in runner.undefined_steps})
+    print(f"harvest: dry run: {len(chosen)} scenarios, {undefined} steps with no definition")
+    return 1 if undefined else 0
+
+
+def run(argv=None, prog="harvest"):
+    began = time.monotonic()
+    options = build_parser(prog).parse_args(argv)
+    features, chosen, locations, expression = select(options)
+    if options.list_tags:
+        list_tags(features)
+        return 0
+    if not chosen:
+        raise UsageError("no scenario matches the selection: nothing to run")
+    if options.dry_run:
+        return dry_run(options, features, chosen, locations, expression)
+    if options.html:
+        Path(options.html).parent.mkdir(parents=True, exist_ok=True)
+    options.xunit_dir = reports.temporary_dir() if options.with_xunit else None
+    with reports.record_file() as record:
+        args = behave_args(options, locations, expression) + userdata(options, record)
+        runner, failed, interrupted = execute(args)
+        status = report(options, runner, failed, chosen, record, prog, began)
+    return 130 if interrupted else status
 
 
 def main(argv=None, prog="harvest"):

@@ -30,6 +30,19 @@ def _table(table, indent):
     ]
 
 
+def _scenarios(container, undefined, indent):
+    lines = []
+    for scenario in container.scenarios:
+        lines += _tags(scenario.tags, indent)
+        lines.append(f"{indent}{scenario.keyword}: {scenario.name}")
+        lines += _steps(scenario.steps, undefined, indent + "  ")
+        for examples in getattr(scenario, "examples", []):
+            lines.append(f"\n{indent}  {examples.keyword}: {examples.name}".rstrip())
+            lines += _table(examples.table, indent + "    ")
+        lines.append("")
+    return lines
+
+
 def render(features, undefined_steps=()):
     """The document's lines; steps listed in undefined_steps (file, line) are flagged."""
     undefined = {(str(s.filename), s.line) for s in undefined_steps}
@@ -43,12 +56,10 @@ def render(features, undefined_steps=()):
             lines.append(f"  {feature.background.keyword}:")
             lines += _steps(feature.background.steps, undefined, "    ")
             lines.append("")
-        for scenario in feature.scenarios:
-            lines += _tags(scenario.tags, "  ")
-            lines.append(f"  {scenario.keyword}: {scenario.name}")
-            lines += _steps(scenario.steps, undefined, "    ")
-            for examples in getattr(scenario, "examples", []):
-                lines.append(f"\n    {examples.keyword}: {examples.name}".rstrip())
-                lines += _table(examples.table, "      ")
+        lines += _scenarios(feature, undefined, "  ")
+        for rule in feature.rules:
+            lines += _tags(rule.tags, "  ")
+            lines.append(f"  {rule.keyword}: {rule.name}")
             lines.append("")
+            lines += _scenarios(rule, undefined, "    ")
     return lines

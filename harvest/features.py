@@ -32,12 +32,20 @@ def load_features(paths):
     return features
 
 
+def defined_scenarios(feature):
+    """The scenarios and outlines as written, in order, those under a Rule included (-s counts these)."""
+    from behave.model import ScenarioOutline
+
+    items = feature.walk_scenarios(with_outlines=True)
+    return [item for item in items if not isinstance(getattr(item, "parent", None), ScenarioOutline)]
+
+
 def selected_scenarios(features, expression=None, numbers=None):
     """The scenarios (outline examples expanded) the tag expression and -s numbers select."""
     matcher = make_tag_expression(expression) if expression else None
     chosen = []
     for feature in features:
-        for index, scenario in enumerate(feature.scenarios, start=1):
+        for index, scenario in enumerate(defined_scenarios(feature), start=1):
             if numbers is not None and index not in numbers:
                 continue
             for each in scenario.scenarios if hasattr(scenario, "scenarios") else [scenario]:

@@ -1,7 +1,10 @@
 """What harvest writes after a run: one JUnit file, the counts, the timings."""
 
+import json
+import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -46,9 +49,27 @@ def count_scenarios(features, chosen):
     return counts
 
 
-def timing_line(world, total):
+def timing_line(timings, features, total):
     """Where the run's time went: set-up, the stack, the browser, each feature, the whole run."""
-    parts = [f"{name} {sec:.1f} s" for name, sec in world.timings.items() if isinstance(sec, float)]
-    features = ", ".join(f"{Path(name).stem} {sec:.1f} s" for name, sec in world.feature_times.items())
+    parts = [f"{name} {seconds:.1f} s" for name, seconds in timings.items()]
+    seconds = {Path(f.filename).stem: sum(s.duration for s in f.walk_scenarios()) for f in features}
+    ran = ", ".join(f"{name} {spent:.1f} s" for name, spent in seconds.items() if spent)
     summary = "harvest: " + ", ".join([*parts, f"whole run {total:.1f} s"])
-    return f"harvest: features: {features}\n{summary}" if features else summary
+    return f"harvest: features: {ran}\n{summary}" if ran else summary
+
+
+@contextmanager
+def record_file():
+    """A file for the run to write its timings and set-up error to (terrain's run record)."""
+    folder = Path(tempfile.mkdtemp(prefix="harvest-run-"))
+    try:
+        yield folder / "run.json"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_record(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}  # the run never got as far as writing it

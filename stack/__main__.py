@@ -13,18 +13,22 @@ import signal
 import sys
 import threading
 
+from stack import manage
 from stack.binaries import MissingBinary
-from stack.local import ROOT, CommandFailed, LocalStack, StackError, manage
+from stack.interface import StackError
+from stack.local import LocalStack
+from stack.manage import CommandFailed
+from stack.paths import VAR
 
 
 def prepare_database(stack):
-    manage(stack.app_env(), "migrate", "--noinput")
-    manage(stack.app_env(), "loaddata", "demo")
+    manage.check(stack.app_env(), "migrate", "--noinput")
+    manage.check(stack.app_env(), "loaddata", "demo")
 
 
 def up(port=None):
-    (ROOT / "var").mkdir(exist_ok=True)
-    database = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'publication.sqlite3'}")
+    VAR.mkdir(exist_ok=True)
+    database = os.environ.get("DATABASE_URL", f"sqlite:///{VAR / 'publication.sqlite3'}")
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())

@@ -11,11 +11,12 @@ import subprocess
 from urllib.parse import urlsplit, urlunsplit
 
 from stack import nginx
-from stack.local import ROOT, StackError
+from stack.interface import StackError
+from stack.paths import ROOT, SUT, VAR
 from stack.ports import LOOPBACK, free_port
 
 COMPOSE_FILES = (ROOT / "docker-compose.yml", ROOT / "stack" / "compose.test.yml")
-RENDERED = ROOT / "var" / "compose" / "nginx.conf"
+RENDERED = VAR / "compose" / "nginx.conf"
 SERVICES = {"memcached": "memcached", "gunicorn": "app", "nginx": "web", "database": "db"}
 DB_USER, DB_PASSWORD = "postgres", "postgres"
 
@@ -159,7 +160,7 @@ class ComposeStack:
             "DJANGO_SETTINGS_MODULE": "publication.settings",
             "DATABASE_URL": database,
             "MEMCACHED": self.memcached,
-            "PYTHONPATH": str(ROOT / "sut"),
+            "PYTHONPATH": str(SUT),
         }
 
     def log_tails(self, lines=40):

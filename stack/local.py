@@ -3,39 +3,20 @@
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from stack import binaries, health, nginx
+from stack.interface import StackError
+from stack.paths import SUT
 from stack.ports import LOOPBACK, free_port, web_port
 from stack.processes import Child, tail, wait_until
 
-ROOT = Path(__file__).resolve().parent.parent
-SUT = ROOT / "sut"
 START_TIMEOUT = 30.0
 
 
-class CommandFailed(RuntimeError):
-    """A manage.py command failed; the message says which, then what it printed."""
-
-
-def manage(env, *argv):
-    """Run the site's manage.py in a process of its own; its output, or CommandFailed."""
-    result = subprocess.run([sys.executable, str(SUT / "manage.py"), *map(str, argv)], env=env,
-                            capture_output=True, text=True)  # fmt: skip
-    if result.returncode != 0:
-        raise CommandFailed(f"manage.py {' '.join(map(str, argv))} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-class StackError(RuntimeError):
-    """The stack could not start; the message carries the failing program's log tail."""
-
-
 class LocalStack:
-    """The stack under test, as local processes. Use as a context manager, or start()/stop()."""
+    """The stack under test as local processes (stack.interface.Stack); a context manager too."""
 
     owns_database = False
 
@@ -49,7 +30,7 @@ class LocalStack:
         self.log_dir.mkdir()
         self.memcached_port = free_port()
         self.app_port = free_port()
-        self.web_port = port or web_port()
+        self.web_port = web_port(port)
         self.children = {}
         self.frozen = set()
 
@@ -210,6 +191,10 @@ class LocalStack:
             if child is None or not child.running():
                 self.children.pop(name, None)
                 self.start_child(name)
+
+    def prepare(self):
+        """Nothing runs before the test database: it is the suite's own (SQLite or PostgreSQL)."""
+        return None
 
     def start(self, database_url=None):
         if database_url is not None:

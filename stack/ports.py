@@ -1,6 +1,5 @@
 """The one place for addresses and ports: everything listens on loopback, on free ports."""
 
-import os
 import socket
 import sys
 
@@ -25,9 +24,8 @@ def port_is_free(port, host=LOOPBACK):
         return True
 
 
-def web_port():
-    """nginx's port: HARVEST_PORT (harvest -P) when set and free, else a free one."""
-    wanted = int(os.environ.get("HARVEST_PORT", "0") or 0)
+def web_port(wanted=None):
+    """nginx's port: the one wanted (harvest -P) when it is free, else a free one."""
     if wanted and port_is_free(wanted):
         return wanted
     port = free_port()

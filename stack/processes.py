@@ -1,7 +1,6 @@
 """Child processes that never outlive their parent: own process group, killed with it."""
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -9,13 +8,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent():
-    # Runs in the child before exec: if the parent is killed outright (kill -9), the kernel
-    # sends this child SIGTERM, so even then nothing is left behind.
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+from operations.lifetime import die_with_parent
 
 
 class Child:
@@ -40,7 +33,7 @@ class Child:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,  # Ctrl-C reaches us, and we stop children in order
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,  # in the child before exec: kill -9 of the suite too
             )
         return self
 

@@ -59,13 +59,19 @@ def harvest_env(tmp_path):
     env = dict(os.environ)
     env["HARVEST_LEAK_MARK"] = uuid.uuid4().hex
     env["HARVEST_TEST_READY"] = str(tmp_path / "ready")
-    env["HARVEST_REPORTS"] = str(tmp_path / "reports")
+    env["TEST_REPORTS"] = str(tmp_path / "reports")  # run_harvest passes it as --reports
     return env
+
+
+def harvest_argv(args, env=None):
+    """harvest with args; evidence goes to the test's own folder when its env names one."""
+    reports = ["--reports", env["TEST_REPORTS"]] if env and "TEST_REPORTS" in env else []
+    return HARVEST + reports + list(args)
 
 
 def run_harvest(args, env=None, cwd=ROOT, timeout=120):
     return subprocess.run(
-        HARVEST + list(args), capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
+        harvest_argv(args, env), capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stack.processes import wait_until
-from tests.conftest import HARVEST, ROOT, harvest_env, processes_marked, run_harvest
+from tests.conftest import ROOT, harvest_argv, harvest_env, processes_marked, run_harvest
 from tests.test_no_leaks import gone
 
 FAILING_IN_BROWSER = """\
@@ -33,8 +33,9 @@ pytestmark = pytest.mark.skipif(
 
 def test_failed_browser_scenario_leaves_a_screenshot_and_no_process(features, tmp_path):
     env = harvest_env(tmp_path)
-    env["BROWSER"] = "chromium"
-    result = run_harvest([str(features("browse.feature", FAILING_IN_BROWSER))], env=env)
+    result = run_harvest(
+        ["--browser", "chromium", str(features("browse.feature", FAILING_IN_BROWSER))], env=env
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     evidence = tmp_path / "reports" / "Browsing" / "fails-in-the-browser"
     assert (evidence / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -54,9 +55,10 @@ def test_run_without_browser_scenarios_starts_no_browser(features, tmp_path):
 
 def test_unavailable_browser_fails_the_scenario_with_one_clear_line(features, tmp_path):
     env = harvest_env(tmp_path)
-    env["BROWSER"] = "firefox"
     env["PATH"] = "/usr/bin:/bin"  # no geckodriver here
-    result = run_harvest([str(features("browse.feature", FAILING_IN_BROWSER))], env=env)
+    result = run_harvest(
+        ["--browser", "firefox", str(features("browse.feature", FAILING_IN_BROWSER))], env=env
+    )
     assert result.returncode == 1
     assert "Firefox needs firefox-esr and geckodriver" in result.stdout
     assert "harvest: 0 passed, 1 failed" in result.stdout
@@ -65,9 +67,9 @@ def test_unavailable_browser_fails_the_scenario_with_one_clear_line(features, tm
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGKILL])
 def test_stopped_run_leaves_no_browser(features, tmp_path, signum):
     env = harvest_env(tmp_path)
-    env["BROWSER"] = "chromium"
     path = features("wait.feature", WAITING_IN_BROWSER)
-    process = subprocess.Popen(HARVEST + [str(path)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    argv = harvest_argv(["--browser", "chromium", str(path)], env)
+    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         wait_until((tmp_path / "ready").exists, timeout=60, what="the scenario to start")
         process.send_signal(signum)

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from stack.processes import wait_until
-from tests.conftest import HARVEST, ROOT, harvest_env, processes_marked, run_harvest
+from tests.conftest import ROOT, harvest_argv, harvest_env, processes_marked, run_harvest
 
 PASSING = "Feature: Passing\n  Scenario: passes\n    Given a step that passes\n"
 FAILING = "Feature: Failing\n  Scenario: fails\n    Given a step that passes\n    Then a step that fails\n"
@@ -45,7 +45,7 @@ def test_stopped_run_leaves_nothing(features, tmp_path, signum):
     env = harvest_env(tmp_path)
     path = features("wait.feature", WAITING)
     process = subprocess.Popen(
-        HARVEST + [str(path)], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        harvest_argv([str(path)], env), env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
         wait_until((tmp_path / "ready").exists, timeout=60, what="the scenario to start")

@@ -20,11 +20,9 @@ def test_html_report_shows_the_failure_its_step_and_screenshot_in_a_browser(feat
     from support import browsers
 
     env = harvest_env(tmp_path)
-    env["BROWSER"] = "chromium"
     report = tmp_path / "report.html"
-    result = run_harvest(
-        [str(features("browse.feature", FAILING_IN_BROWSER)), "--html", str(report)], env=env
-    )
+    path = features("browse.feature", FAILING_IN_BROWSER)
+    result = run_harvest(["--browser", "chromium", str(path), "--html", str(report)], env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     driver = browsers.start("chromium")
     try:

@@ -28,8 +28,7 @@ def test_taken_port_is_replaced_by_a_free_one(monkeypatch):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        monkeypatch.setenv("HARVEST_PORT", str(port))
-        chosen = web_port()
+        chosen = web_port(port)
     assert chosen != port
 
 

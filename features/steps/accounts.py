@@ -2,34 +2,39 @@
 
 from behave import given, step, then
 
-from support import accounts
-from support.http import request
+from support import accounts, html
+from support.http import over_session
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
-def _password(context, name):
-    passwords = getattr(context, "passwords", {})
-    assert name in passwords, f'no user "{name}": add `Given the user "{name}" exists with password "..."`'
-    return passwords[name]
-
-
-@given('the user "{name}" exists with password "{password}"')
+@given('the user "{name:Text}" exists with password "{password:Text}"')
 def step_user_exists(context, name, password):
-    accounts.create_user(name, password)
-    context.passwords = {**getattr(context, "passwords", {}), name: password}
+    accounts.create_user(context, name, password)
+
+
+@given('the editor "{name:Text}" exists with password "{password:Text}"')
+def step_editor_exists(context, name, password):
+    accounts.create_editor(context, name, password)
 
 
 @step("{name:w} logs in")
 @step("{name:w} has logged in")
 def step_logs_in(context, name):
-    accounts.log_in(context, name, _password(context, name))
+    accounts.log_in(context, name)
 
 
-@step('{name:w} visits "{uri}"')
+@step('{name:w} logs in with the password "{password:Text}"')
+def step_logs_in_with(context, name, password):
+    accounts.log_in(context, name, password)
+
+
+@step('{name:w} visits "{uri:Text}"')
 def step_named_reader_visits(context, name, uri):
-    request(context, uri, cookies=accounts.cookie_jar(context, name))
+    over_session(context, accounts.session(context, name), uri)
 
 
-@then('{name:w} sees "{text}"')
+@then('{name:w} sees "{text:Text}"')
 def step_named_reader_sees(context, name, text):
     response = context.responses[-1]
-    assert text in response.text, f"{name} does not see {text!r} on {response.uri}:\n{response.text[:800]}"
+    visible = html.visible_text(response.text)
+    assert text in visible, f"{name} does not see {text!r} on {response.uri}; the page reads: {visible[:800]}"

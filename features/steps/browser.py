@@ -4,6 +4,7 @@ from behave import step, then
 
 from support import waits
 from support.pages import Page
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
 def page(context):
@@ -11,27 +12,27 @@ def page(context):
     return Page(context.browser, context.stack.browser_url)
 
 
-@step('I am at "{path}"')
+@step('I am at "{path:Text}"')
 def step_at(context, path):
     page(context).open(path)
 
 
-@step('I fill in "{label}" with "{value}"')
+@step('I fill in "{label:Text}" with "{value:Text}"')
 def step_fill_in(context, label, value):
     page(context).fill_in(label, value)
 
 
-@step('I press "{button}"')
+@step('I press "{button:Text}"')
 def step_press(context, button):
     page(context).press(button)
 
 
-@step('I follow "{link}"')
+@step('I follow "{link:Text}"')
 def step_follow(context, link):
     page(context).follow(link)
 
 
-@then('I should be at "{path}"')
+@then('I should be at "{path:Text}"')
 def step_should_be_at(context, path):
     current = page(context)
     # A path without a query string is compared without the page's query string.
@@ -41,7 +42,7 @@ def step_should_be_at(context, path):
     )
 
 
-@then('I should see "{text}"')
+@then('I should see "{text:Text}"')
 def step_should_see(context, text):
     current = page(context)
     waits.until(
@@ -51,7 +52,7 @@ def step_should_see(context, text):
     )
 
 
-@then('I should not see "{text}"')
+@then('I should not see "{text:Text}"')
 def step_should_not_see(context, text):
     current = page(context)
     assert text not in current.visible_text, f"{text!r} is visible {current.summary()}"

@@ -1,9 +1,10 @@
 """Steps about the page cache: what memcached holds, and who served a page."""
 
-from behave import then, when
+from behave import given, then, when
 
 from support import memcached
 from support.http import as_sent, burst
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 SECURITY_HEADERS = (
     "X-Content-Type-Options",
@@ -22,6 +23,11 @@ def _key(context, uri, host=None):
     if host is None:
         host = _last(context).host if context.responses else context.stack.host
     return memcached.nginx_key(host, as_sent(uri))
+
+
+@given('memcached has forgotten "{uri:Text}"')
+def step_forgotten(context, uri):
+    memcached.delete(context.stack.memcached, _key(context, uri))
 
 
 @then("the page is rendered by Django")
@@ -46,7 +52,7 @@ def step_same_body(context):
     assert last == first, f"bodies differ: first {len(first)} bytes, now {len(last)} bytes"
 
 
-@then('memcached holds the page under md5 of the host and "{uri}"')
+@then('memcached holds the page under md5 of the host and "{uri:Text}"')
 def step_stored_under(context, uri):
     key = _key(context, uri)
     stored = memcached.read(context.stack.memcached, key)
@@ -56,14 +62,14 @@ def step_stored_under(context, uri):
     )
 
 
-@then('memcached holds the page under md5 of "{host}" and "{uri}"')
+@then('memcached holds the page under md5 of "{host:Text}" and "{uri:Text}"')
 def step_stored_under_host(context, host, uri):
     key = memcached.nginx_key(host, as_sent(uri))
     stored = memcached.read(context.stack.memcached, key)
     assert stored == _last(context).body, f"the page is not stored under md5({host}{uri}) = {key}"
 
 
-@then('memcached holds nothing for "{uri}"')
+@then('memcached holds nothing for "{uri:Text}"')
 def step_not_stored(context, uri):
     key = _key(context, uri)
     stored = memcached.read(context.stack.memcached, key)
@@ -72,7 +78,7 @@ def step_not_stored(context, uri):
     )
 
 
-@then('the stored page for "{uri}" expires within {seconds:d} seconds')
+@then('the stored page for "{uri:Text}" expires within {seconds:d} seconds')
 def step_ttl(context, uri, seconds):
     ttl = memcached.remaining_ttl(context.stack.memcached, _key(context, uri))
     assert ttl is not None, f"nothing stored for {uri}"
@@ -93,7 +99,7 @@ def step_same_headers(context):
     )
 
 
-@when('{count:d} readers ask for "{uri}" at the same moment')
+@when('{count:d} readers ask for "{uri:Text}" at the same moment')
 def step_burst(context, count, uri):
     context.burst = burst(context, uri, count)
 

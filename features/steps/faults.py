@@ -4,37 +4,35 @@ from behave import given, step, then
 
 from support import faults, html
 from support.http import request
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 PROGRAMS = {"memcached": "memcached", "the app": "gunicorn"}
 
 
-def _undo_later(context, undo):
-    context.undo = [*getattr(context, "undo", []), undo]
-
-
-@given("{part} is stopped")
+@given("{part:Part} is stopped")
 def step_stopped(context, part):
     context.stack.stop_program(PROGRAMS[part])
-    _undo_later(context, context.stack.heal)
+    context.add_cleanup(context.stack.heal)
 
 
-@given("{part} is frozen")
+@given("{part:Part} is frozen")
 def step_frozen(context, part):
     context.stack.freeze(PROGRAMS[part])
-    _undo_later(context, context.stack.heal)
-
-
-@step("{part} is back")
-def step_back(context, part):
-    if part == "the database":
-        context.undo.pop()()
-    else:
-        context.stack.heal()
+    context.add_cleanup(context.stack.heal)
 
 
 @given("the database is down")
 def step_database_down(context):
-    _undo_later(context, faults.database_down(context))
+    context.database_outage = faults.database_down()
+    context.add_cleanup(context.database_outage.end)
+
+
+@step("{part:Part} is back")
+def step_back(context, part):
+    if part == "the database":
+        context.database_outage.end()
+    else:
+        context.stack.heal()
 
 
 @step("a reader visits each of these pages")

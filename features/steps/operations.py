@@ -6,6 +6,7 @@ from behave import given, step, then
 
 from support import operations
 from support.content import author
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
 @given("{count:d} posts waiting for the search migration")
@@ -20,7 +21,7 @@ def step_posts_waiting(context, count):
     context.migration_log = context.scratch / "migration.log"
 
 
-@given('the post "{title}" has lost its title')
+@given('the post "{title:Text}" has lost its title')
 def step_lost_title(context, title):
     from blog.models import Post
 
@@ -93,38 +94,39 @@ def step_memory(context, megabytes):
     assert peak <= megabytes, f"a worker peaked at {peak} MB"
 
 
-@given('{count:d} users at "{domain}" and {others:d} users at "{other}"')
+@given('{count:d} users at "{domain:Text}" and {others:d} users at "{other:Text}"')
 def step_users(context, count, domain, others, other):
     operations.make_users(count, domain)
     operations.make_users(others, other)
 
 
-@step('the operator {verb} the users at "{domain}" to the new group "{group}"')
-def step_add_domain_new(context, verb, domain, group):
+@step('the operator adds the users at "{domain:Text}" to the new group "{group:Text}"')
+@step('the operator has added the users at "{domain:Text}" to the new group "{group:Text}"')
+def step_add_domain_new(context, domain, group):
     context.run_status, context.run_output = operations.call(
         "add_users_to_group", group, "--email-domain", domain, "--create"
     )
 
 
-@step('the operator adds the users at "{domain}" to the group "{group}"')
+@step('the operator adds the users at "{domain:Text}" to the group "{group:Text}"')
 def step_add_domain(context, domain, group):
     context.run_status, context.run_output = operations.call(
         "add_users_to_group", group, "--email-domain", domain
     )
 
 
-@step('the operator adds all users to the group "{group}"')
+@step('the operator adds all users to the group "{group:Text}"')
 def step_add_all(context, group):
     context.run_status, context.run_output = operations.call("add_users_to_group", group, "--all")
 
 
-@then('the operator is told "{message}"')
+@then('the operator is told "{message:Text}"')
 def step_told(context, message):
     assert context.run_status == 0, f"the command failed:\n{context.run_output}"
     assert message in context.run_output, f"expected {message!r}, the command said:\n{context.run_output}"
 
 
-@then('the group "{name}" has {count:d} members')
+@then('the group "{name:Text}" has {count:d} members')
 def step_members(context, name, count):
     from django.contrib.auth.models import Group
 

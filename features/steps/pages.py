@@ -7,20 +7,20 @@ from behave import given, step, then
 
 from support import html
 from support.http import request
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 # Scheduling slack on top of a promised bound (the bound itself is in the feature's words).
 GRACE = 0.25
 
 
-@given('a reader has visited "{uri}"')
+@given('a reader has visited "{uri:Text}"')
 def step_has_visited(context, uri):
     response = request(context, uri)
     assert response.status == 200, f"expected {uri} to answer 200, got {response.status}"
     context.first_response = response
 
 
-# Registered before the plain visit, whose "{uri}" would also match this whole line.
-@given('readers have seen "{uri}" served from memcached')
+@given('readers have seen "{uri:Text}" served from memcached')
 def step_seen_from_memcached(context, uri):
     """A page stored and served by nginx: the precondition of every purge scenario."""
     first, second = request(context, uri), request(context, uri)
@@ -30,24 +30,24 @@ def step_seen_from_memcached(context, uri):
     )
 
 
-@step('a reader visits "{uri}" on host "{host}"')
+@step('a reader visits "{uri:Text}" on host "{host:Text}"')
 def step_visits_on_host(context, uri, host):
     port = urlsplit(context.stack.base_url).port
     request(context, uri, host=f"{host}:{port}")
 
 
-@step('a reader visits "{uri}"')
-@step('another reader visits "{uri}"')
+@step('a reader visits "{uri:Text}"')
+@step('another reader visits "{uri:Text}"')
 def step_visits(context, uri):
     request(context, uri)
 
 
-@step('a reader asks only for the headers of "{uri}"')
+@step('a reader asks only for the headers of "{uri:Text}"')
 def step_head(context, uri):
     request(context, uri, method="HEAD")
 
 
-@step('a reader posts a form to "{uri}"')
+@step('a reader posts a form to "{uri:Text}"')
 def step_posts(context, uri):
     request(context, uri, method="POST", body="q=anything")
 
@@ -58,21 +58,21 @@ def step_status(context, status):
     assert response.status == status, f"expected status {status}, got {response.status} for {response.uri}"
 
 
-@then('the reader sees "{text}"')
+@then('the reader sees "{text:Text}"')
 def step_sees(context, text):
     response = context.responses[-1]
-    assert text in response.text, (
-        f"expected {text!r} in the page of {response.uri}; it shows:\n{response.text[:800]}"
-    )
+    visible = html.visible_text(response.text)
+    assert text in visible, f"expected {text!r} on {response.uri}; the page reads: {visible[:800]}"
 
 
-@then('the reader does not see "{text}"')
+@then('the reader does not see "{text:Text}"')
 def step_does_not_see(context, text):
     response = context.responses[-1]
-    at = response.text.find(text)
+    visible = html.visible_text(response.text)
+    at = visible.find(text)
     assert at < 0, (
-        f"{text!r} is in the page of {response.uri} (X-Cache: {response.header('X-Cache')}): "
-        f"...{response.text[max(0, at - 200) : at + 200]}..."
+        f"{text!r} is on the page of {response.uri} (X-Cache: {response.header('X-Cache')}): "
+        f"...{visible[max(0, at - 200) : at + 200]}..."
     )
 
 
@@ -91,7 +91,7 @@ def _within(context, seconds, uri, check, what):
         time.sleep(0.05)  # a reader asking again, not a wait for the system
 
 
-@then('within {seconds:d} seconds readers of "{uri}" see "{text}"')
+@then('within {seconds:d} seconds readers of "{uri:Text}" see "{text:Text}"')
 def step_within_see(context, seconds, uri, text):
     _within(
         context,
@@ -102,6 +102,6 @@ def step_within_see(context, seconds, uri, text):
     )
 
 
-@then('within {seconds:d} seconds readers of "{uri}" get the site\'s page-not-found page')
+@then('within {seconds:d} seconds readers of "{uri:Text}" get the site\'s page-not-found page')
 def step_within_404(context, seconds, uri):
     _within(context, seconds, uri, lambda r: r.status == 404, "answer 404")

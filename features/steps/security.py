@@ -4,6 +4,7 @@ from behave import step, then
 
 from support import memcached
 from support.http import as_sent, request
+from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
 def _header(text):
@@ -11,29 +12,28 @@ def _header(text):
     return {name.strip(): value.strip()}
 
 
-# The longer steps first: the plain request's "{uri}" would swallow their endings.
-@step('an attacker requests "{uri}" with the Host "{host}"')
+@step('an attacker requests "{uri:Text}" with the Host "{host:Text}"')
 def step_attack_host(context, uri, host):
     request(context, uri, host=host)
 
 
-@step('an attacker requests "{uri}" with the header "{header}"')
+@step('an attacker requests "{uri:Text}" with the header "{header:Text}"')
 def step_attack_header(context, uri, header):
     request(context, uri, headers=_header(header))
 
 
-@step('an attacker requests "{uri}" claiming the key of "{other}"')
+@step('an attacker requests "{uri:Text}" claiming the key of "{other:Text}"')
 def step_attack_key(context, uri, other):
     host = context.stack.host
     request(context, uri, headers={"X-Page-Key": memcached.nginx_key(host, as_sent(other))})
 
 
-@step('an attacker requests "{uri}"')
+@step('an attacker requests "{uri:Text}"')
 def step_attack(context, uri):
     request(context, uri)
 
 
-@step('an attacker sends a {method:w} request to "{uri}"')
+@step('an attacker sends a {method:w} request to "{uri:Text}"')
 def step_attack_method(context, method, uri):
     request(context, uri, method=method, body="title=planted")
 
@@ -56,19 +56,15 @@ def step_only_own_key(context):
         assert stored == response.body, f"the page stored under {own} is not the response to that request"
 
 
-@then('the page stored for "{uri}" is the one a plain reader gets')
+@then('the page stored for "{uri:Text}" is the one the first reader got')
 def step_untainted(context, uri):
     attack = context.responses[-1]
     key = memcached.nginx_key(attack.host, as_sent(uri))
     keys = memcached.page_keys(context.stack.memcached)
     assert set(keys) <= {key}, f"pages stored under other keys: {sorted(set(keys) - {key})}"
     stored = memcached.read(context.stack.memcached, key)
-    if stored is None:
-        return  # nothing stored: nothing tainted
-    memcached.delete(context.stack.memcached, key)
-    plain = request(context, uri)
-    assert plain.header("X-Cache") == "MISS", "the plain reader should have had a fresh render"
-    assert stored == plain.body, (
-        f"the page stored after {attack.request_headers} differs from a plain reader's "
-        f"({len(stored)} vs {len(plain.body)} bytes)"
+    plain = context.first_response.body
+    assert stored is None or stored == plain, (
+        f"the page stored after {attack.request_headers} differs from the first reader's "
+        f"({len(stored)} vs {len(plain)} bytes)"
     )

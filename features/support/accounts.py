@@ -1,37 +1,58 @@
-"""Users and their logins: in the browser through the login page, or over HTTP with a cookie jar."""
+"""Users, their passwords, and their logins: in the browser through the login page, or over HTTP."""
 
-from urllib.parse import urlencode
-
+import requests
 from django.contrib.auth import get_user_model
 
-from support.http import form_token, request
+from support.http import form_token, over_session
 from support.pages import LoginPage
 
 
-def create_user(name, password):
+def create_user(context, name, password):
+    remember_password(context, name, password)
     return get_user_model().objects.create_user(username=name, password=password, first_name=name)
 
 
-def cookie_jar(context, name):
-    """The cookies of a named reader who uses HTTP (Jack, Jill ...)."""
-    if not hasattr(context, "cookie_jars"):
-        context.cookie_jars = {}
-    return context.cookie_jars.setdefault(name, {})
-
-
-def log_in_over_http(context, name, password):
-    jar = cookie_jar(context, name)
-    page = request(context, "/login/", cookies=jar)
-    body = urlencode({"csrfmiddlewaretoken": form_token(page.text), "username": name, "password": password})
-    response = request(context, "/login/", method="POST", body=body, cookies=jar)
-    assert response.status == 302 and "sessionid" in jar, (
-        f"{name} could not log in: status {response.status}, cookies {sorted(jar)}"
+def create_editor(context, name, password):
+    remember_password(context, name, password)
+    return get_user_model().objects.create_superuser(
+        username=name, password=password, email=f"{name}@example.com"
     )
 
 
-def log_in(context, name, password):
-    """Log in the way the scenario's reader does: in its browser if it has one, else over HTTP."""
+def remember_password(context, name, password):
+    context.passwords = {**getattr(context, "passwords", {}), name: password}
+
+
+def password(context, name):
+    passwords = getattr(context, "passwords", {})
+    assert name in passwords, f'no user {name!r}: add `Given the user "{name}" exists with password "..."`'
+    return passwords[name]
+
+
+def session(context, name):
+    """The HTTP session (cookies) of a named reader who uses no browser (Jack, Jill ...)."""
+    if not hasattr(context, "sessions"):
+        context.sessions = {}
+    return context.sessions.setdefault(name, requests.Session())
+
+
+def log_in_over_http(context, name, secret):
+    reader = session(context, name)
+    page = over_session(context, reader, "/login/")
+    form = {"csrfmiddlewaretoken": form_token(page.text), "username": name, "password": secret}
+    response = over_session(context, reader, "/login/", method="POST", data=form)
+    assert response.status == 302 and "sessionid" in reader.cookies, (
+        f"{name} could not log in: status {response.status}, cookies {sorted(reader.cookies.keys())}"
+    )
+
+
+def log_in(context, name, secret=None):
+    """Log in the way the scenario's reader does: in its browser if it has one, else over HTTP.
+
+    secret: the password typed, when it is not the user's own (a wrong one).
+    """
+    secret = password(context, name) if secret is None else secret
     if context.browser is not None:
-        LoginPage(context.browser, context.stack.browser_url).log_in(name, password)
+        LoginPage(context.browser, context.stack.browser_url).log_in(name, secret)
     else:
-        log_in_over_http(context, name, password)
+        log_in_over_http(context, name, secret)

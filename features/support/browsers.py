@@ -3,7 +3,7 @@
 import os
 import shutil
 
-from stack.processes import _die_with_parent
+from operations.lifetime import die_with_parent
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromedriver")
 INSTALL_HINT = "install Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver"
@@ -32,7 +32,7 @@ def start(kind="auto", headed=False):
 
 def _service_kwargs():
     # The driver dies with the suite even if the suite is killed outright.
-    return {"popen_kw": {"preexec_fn": _die_with_parent}, "log_output": os.devnull}
+    return {"popen_kw": {"preexec_fn": die_with_parent}, "log_output": os.devnull}
 
 
 def _chromium(headed):

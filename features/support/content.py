@@ -27,14 +27,24 @@ def slug_of(uri):
     return uri[len(prefix) : -1]
 
 
-def post(title, uri=None, *, slug=None, body="", published=True, age_days=0, writer=None):
+def post(title, uri=None, *, slug=None, body="", published=True, age_days=0):
     from blog.models import Post
 
     return Post.objects.create(
         title=title,
         slug=slug or slug_of(uri),
         body=body or "A post written for the suite.",
-        author=writer or author(),
+        author=author(),
         status=Post.Status.PUBLISHED if published else Post.Status.DRAFT,
         published_at=timezone.now() - timedelta(days=age_days) if published else None,
     )
+
+
+def titled(title):
+    """The post with that title (the original, not a copy of it)."""
+    from blog.models import Post
+
+    found = Post.objects.filter(title=title).order_by("pk").first()
+    if found is None:
+        raise AssertionError(f"no post titled {title!r}")
+    return found

@@ -1,18 +1,31 @@
-"""Taking parts of the stack down and bringing them back, for the scenarios about staying up."""
+"""Taking the database down and bringing it back, for the scenarios about staying up."""
 
 from pathlib import Path
 
 from django.db import connection, connections
 
 
-def database_down(context):
-    """Make the app's database refuse service; returns the undo."""
+class Outage:
+    """The database refusing service until end() (idempotent: a step and the cleanup may both call it)."""
+
+    def __init__(self, restore):
+        self._restore = restore
+
+    def end(self):
+        restore, self._restore = self._restore, None
+        if restore is not None:
+            restore()
+            connections.close_all()
+
+
+def database_down():
+    """Make the app's database refuse service; the Outage that ends it."""
     settings = connection.settings_dict
     connections.close_all()
     if connection.vendor == "sqlite":
-        return _sqlite_down(Path(settings["NAME"]))
+        return Outage(_sqlite_down(Path(settings["NAME"])))
     if connection.vendor == "postgresql":
-        return _postgres_down(settings)
+        return Outage(_postgres_down(settings))
     raise AssertionError(f"no way to take a {connection.vendor} database down")
 
 
@@ -20,12 +33,12 @@ def _sqlite_down(path):
     aside = path.with_name(path.name + ".down")
     path.rename(aside)
 
-    def undo():
+    def restore():
         connections.close_all()
         path.unlink(missing_ok=True)  # the empty file a connection made meanwhile
         aside.rename(path)
 
-    return undo
+    return restore
 
 
 def _postgres_down(settings):
@@ -49,9 +62,4 @@ def _postgres_down(settings):
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
     )
-
-    def undo():
-        run(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        connections.close_all()
-
-    return undo
+    return lambda: run(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')

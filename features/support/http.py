@@ -1,15 +1,19 @@
-"""Readers' requests to the stack, sent byte for byte as written.
+"""Readers' requests to the stack, recorded for the evidence of a failure.
 
-http.client, not requests: requests rewrites URIs before sending (`%7e` becomes `~`, `/a/../b`
-becomes `/b`, a bare `?` is dropped), and nginx's key is over the URI exactly as sent.
+An anonymous reader's request goes out byte for byte as written, through http.client:
+requests rewrites URIs before sending (`%7e` becomes `~`, `/a/../b` becomes `/b`, a bare `?`
+is dropped), and nginx's key is over the URI exactly as sent. A logged-in reader over HTTP
+uses a requests session, which keeps its cookies as a browser does.
 """
 
 import http.client
 import re
 import time
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
+
+from stack.burst import at_once
 
 
 @dataclass
@@ -18,7 +22,7 @@ class Response:
     uri: str
     host: str
     status: int
-    headers: http.client.HTTPMessage
+    headers: object  # http.client's message or requests' headers: both have get()
     body: bytes
     elapsed: float
     request_headers: dict = field(default_factory=dict)
@@ -39,18 +43,10 @@ class Response:
         )
 
 
-def request(
-    context, uri, method="GET", host=None, headers=None, body=None, base_url=None, timeout=10, cookies=None
-):
-    """Send one request to nginx (or base_url) and record it for the evidence of a failure.
-
-    cookies, a dict, is sent and then updated from the response's Set-Cookie headers.
-    """
-    parts = urlsplit(base_url or context.stack.base_url)
-    host = host if host is not None else (context.stack.host if base_url is None else parts.netloc)
-    sent = {"Host": host, "Connection": "close", **(headers or {})}
-    if cookies:
-        sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+def request(context, uri, method="GET", host=None, headers=None, body=None, timeout=10):
+    """Send one request to nginx, the URI exactly as written, and record it."""
+    parts = urlsplit(context.stack.base_url)
+    sent = {"Host": host or context.stack.host, "Connection": "close", **(headers or {})}
     if body is not None and "Content-Type" not in sent:
         sent["Content-Type"] = "application/x-www-form-urlencoded"
     uri = as_sent(uri)
@@ -68,11 +64,25 @@ def request(
         content = reply.read()
     finally:
         connection.close()
-    response = Response(
-        method, uri, host, reply.status, reply.headers, content, time.monotonic() - began, sent
+    elapsed = time.monotonic() - began
+    return _record(
+        context, Response(method, uri, sent["Host"], reply.status, reply.headers, content, elapsed, sent)
     )
-    if cookies is not None:
-        remember_cookies(cookies, reply.headers.get_all("Set-Cookie") or [])
+
+
+def over_session(context, session, uri, method="GET", data=None):
+    """A request of a reader with a session (a requests.Session keeps the cookies); recorded."""
+    host = context.stack.host
+    reply = session.request(method, context.stack.base_url + uri, data=data, headers={"Host": host},
+                            allow_redirects=False, timeout=10)  # fmt: skip
+    sent = dict(reply.request.headers)
+    elapsed = reply.elapsed.total_seconds()
+    return _record(
+        context, Response(method, uri, host, reply.status_code, reply.headers, reply.content, elapsed, sent)
+    )
+
+
+def _record(context, response):
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response
 
@@ -80,16 +90,6 @@ def request(
 def as_sent(uri):
     """The URI as a browser sends it: non-ASCII characters percent-encoded as UTF-8, nothing else touched."""
     return "".join(c if ord(c) < 128 else quote(c, safe="") for c in uri)
-
-
-def remember_cookies(jar, set_cookie_headers):
-    """Update a cookie jar (a dict) as a browser would from Set-Cookie headers."""
-    for header in set_cookie_headers:
-        for name, morsel in SimpleCookie(header).items():
-            if morsel["max-age"] == "0" or morsel.value in ("", '""'):
-                jar.pop(name, None)  # Django deletes a cookie with an empty value and Max-Age=0
-            else:
-                jar[name] = morsel.value
 
 
 def form_token(html):
@@ -100,22 +100,7 @@ def form_token(html):
 
 
 def burst(context, uri, count):
-    """count readers asking for uri at the same moment (a thread each, released together)."""
-    import threading
-    from types import SimpleNamespace
-
-    gate = threading.Barrier(count)
-    answers = [None] * count
-
-    def reader(index):
-        own = SimpleNamespace(stack=context.stack, responses=[])
-        gate.wait()
-        answers[index] = request(own, uri, timeout=30)
-
-    threads = [threading.Thread(target=reader, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    context.responses = [*context.responses[-4:], answers[-1]]
+    """count readers asking for uri at the same moment; their responses."""
+    answers = at_once(count, lambda: request(SimpleNamespace(stack=context.stack), uri, timeout=30))
+    _record(context, answers[-1])
     return answers

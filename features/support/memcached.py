@@ -3,6 +3,7 @@
 import hashlib
 import re
 import socket
+from contextlib import contextmanager
 from urllib.parse import unquote
 
 from pymemcache.client.base import Client
@@ -47,38 +48,36 @@ def page_keys(address):
     return [key for key in all_keys(address) if PAGE_KEY.match(key)]
 
 
-def read(address, key):
-    with_client = client(address)
+@contextmanager
+def connected(address):
+    """A client of memcached at address, closed after use."""
+    memcached = client(address)
     try:
-        return with_client.get(key)
+        yield memcached
     finally:
-        with_client.close()
+        memcached.close()
+
+
+def read(address, key):
+    with connected(address) as memcached:
+        return memcached.get(key)
 
 
 def delete(address, key):
     """Delete and wait for memcached's answer (a no-reply delete can land after the next read)."""
-    with_client = client(address)
-    try:
-        with_client.delete(key, noreply=False)
-    finally:
-        with_client.close()
+    with connected(address) as memcached:
+        memcached.delete(key, noreply=False)
 
 
 def remaining_ttl(address, key):
     """Seconds until the entry expires (-1: never), from memcached's meta command `mg <key> t`."""
-    with_client = client(address)
-    try:
-        reply = with_client.raw_command(f"mg {key} t".encode(), b"\r\n").decode()
-    finally:
-        with_client.close()
+    with connected(address) as memcached:
+        reply = memcached.raw_command(f"mg {key} t".encode(), b"\r\n").decode()
     if not reply.startswith("HD"):
         return None
     return int(reply.split(" t", 1)[1].split()[0])
 
 
 def flush(address):
-    with_client = client(address)
-    try:
-        with_client.flush_all(noreply=False)
-    finally:
-        with_client.close()
+    with connected(address) as memcached:
+        memcached.flush_all(noreply=False)

@@ -4,24 +4,16 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
 from django.contrib.auth import get_user_model
 
-from stack.local import SUT
-
-
-def manage(*argv):
-    return [sys.executable, str(SUT / "manage.py"), *map(str, argv)]
+from stack import manage
 
 
 def run(stack, *argv, timeout=120):
     """(exit status, output) of a management command."""
-    result = subprocess.run(
-        manage(*argv), env=stack.app_env(), capture_output=True, text=True, timeout=timeout
-    )
-    return result.returncode, result.stdout + result.stderr
+    return manage.run(stack.app_env(), *argv, timeout=timeout)
 
 
 def call(*argv):
@@ -44,7 +36,7 @@ def migration_argv(clusters, pool, log):
 
 def run_killed_after(stack, argv, finished, log_lines):
     """Start a run and kill -9 it once `finished` clusters are logged; the lines logged by then."""
-    process = subprocess.Popen(manage(*argv), env=stack.app_env(), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(manage.argv(*argv), env=stack.app_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 120
     try:

@@ -99,6 +99,38 @@ class LoginPage(Page):
         self.press("Login")
 
 
+class AdminPage(Page):
+    """The Django admin, as an editor uses it."""
+
+    def log_in(self, name, password):
+        self.open("/admin/login/?next=/admin/")
+        self.fill_in("Username", name)
+        self.fill_in("Password", password)
+        self.press("Log in")
+
+    def change_title(self, post, title):
+        self.open(f"/admin/blog/post/{post.pk}/change/")
+        self.fill_in("Title", title)
+        self.press("Save")
+        assert "was changed successfully" in self.visible_text, (
+            f"the admin did not save the post ({self.summary()})"
+        )
+
+    def run_action(self, changelist, title, action):
+        """Select the row titled title on a changelist, and run one of its actions."""
+        from selenium.webdriver.support.ui import Select
+
+        self.open(changelist)
+        rows = [
+            r for r in self.driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr") if title in r.text
+        ]
+        assert rows, f"no row {title!r} on {changelist} ({self.summary()})"
+        rows[0].find_element(By.CSS_SELECTOR, "input.action-select").click()
+        Select(self.driver.find_element(By.NAME, "action")).select_by_visible_text(action)
+        self.press("Go")
+        assert "Created" in self.visible_text, f"the action did not report its work ({self.summary()})"
+
+
 def _stale(element):
     try:
         element.is_enabled()

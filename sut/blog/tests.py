@@ -76,6 +76,19 @@ class DerivedFieldTests(TestCase):
         post.refresh_from_db()
         self.assertEqual((post.word_count, post.reading_minutes), (401, 3))
 
+    def test_a_new_body_costs_one_write_of_the_derived_fields(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        post = Post.objects.create(title="T", slug="t", body="a b c", author=self.author)
+        post.body = " ".join(["word"] * 450)
+        with CaptureQueriesContext(connection) as queries:
+            post.save()
+        updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "blog_post"')]
+        self.assertEqual(len(updates), 2, updates)  # the editor's save, then the handler's, once
+        post.refresh_from_db()
+        self.assertEqual(post.reading_minutes, 3)
+
     def test_the_handler_saves_once_per_save(self):
         saves = []
         receiver = lambda sender, update_fields=None, **kw: saves.append(update_fields)  # noqa: E731

@@ -11,7 +11,6 @@ running is run again, and since a cluster commits in one transaction, its first 
 either committed (its rows are then skipped as done) or left nothing.
 """
 
-import ctypes
 import io
 import os
 import re
@@ -28,6 +27,8 @@ from django.core.management.base import CommandError
 from django.db import connections
 from django.db.models import F
 from django.db.models.functions import Mod
+
+from operations.lifetime import die_with_parent
 
 LOG_LINE = re.compile(r"^cluster (\d+)/(\d+) done rows=(\d+)")
 
@@ -60,12 +61,8 @@ def done_clusters(log_path, count):
     return done
 
 
-def _die_with_parent():
-    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: no orphan after kill -9
-
-
 def _worker_start():
-    _die_with_parent()
+    die_with_parent(signal.SIGKILL)  # no orphan after kill -9 of the runner
     connections.close_all()
 
 

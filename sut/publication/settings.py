@@ -1,6 +1,5 @@
 """Settings, all from the environment, with safe defaults for a local run."""
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -34,9 +33,8 @@ INSTALLED_APPS = [
     "accounts",
     "operations",
 ]
-# The suite's runner is a development tool: offer `manage.py harvest` only where it is installed.
-if importlib.util.find_spec("harvest") is not None:
-    INSTALLED_APPS.append("harvest")
+# Apps a deployment or a developer adds (EXTRA_APPS=harvest offers `manage.py harvest`).
+INSTALLED_APPS += _list("EXTRA_APPS", "")
 
 MIDDLEWARE = [
     "pagecache.middleware.PageCacheMiddleware",

@@ -8,11 +8,11 @@ Pages that show a changed post are purged.
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from operations.clusters import parse_cluster, slice_of
 
 from blog.derived import derive
 from blog.models import Post
 from blog.search import SEARCH_VERSION, CannotIndex, search_text
+from operations.clusters import parse_cluster, slice_of
 from pagecache import purge
 
 BATCH = 500

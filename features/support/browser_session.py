@@ -1,0 +1,52 @@
+"""The run's one browser: started when a @browser scenario first needs it, reused, quit at the end."""
+
+import sys
+
+from behave import fixture
+
+from support import browsers
+
+
+class LazyBrowser:
+    """Starts the browser on first use; a browser that could not start is not tried again."""
+
+    def __init__(self, kind, headed, record):
+        self.kind, self.headed, self.record = kind, headed, record
+        self.driver = None
+        self.error = None
+
+    def get(self):
+        if self.error is not None:
+            raise self.error  # the same cause would give the same error: no second try
+        if self.driver is None:
+            try:
+                with self.record.timed("browser start"):
+                    self.driver = browsers.start(self.kind, self.headed)
+            except Exception as error:
+                self.error = error
+                raise
+        return self.driver
+
+    def fresh(self, url):
+        """A new reader in the same browser: no cookies, no storage."""
+        driver = self.get()
+        driver.get(url)
+        driver.delete_all_cookies()
+        driver.execute_script("window.localStorage.clear(); window.sessionStorage.clear();")
+        return driver
+
+    def quit(self):
+        driver, self.driver = self.driver, None
+        if driver is None:
+            return
+        try:
+            driver.quit()
+        except Exception as error:  # a crashed browser cannot quit cleanly; its driver still goes
+            print(f"browser did not quit cleanly: {error}", file=sys.stderr)
+
+
+@fixture
+def browser_session(context, options, record):
+    session = LazyBrowser(options.browser, options.headed, record)
+    yield session
+    session.quit()

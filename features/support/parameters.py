@@ -1,0 +1,28 @@
+"""The step parameters' types, registered once: quoted text never runs past its closing quote.
+
+A step writes `"{uri:Text}"`: the value is whatever stands between the quotes, so `a reader
+visits "{uri:Text}"` cannot also match `a reader visits "/" on host "example.com"`, and
+matching never depends on the order the step modules are loaded in. Every step module
+imports this one.
+"""
+
+import parse
+from behave import register_type
+
+
+@parse.with_pattern(r'[^"]*')
+def quoted_text(text):
+    return text
+
+
+register_type(Text=quoted_text)
+
+
+@parse.with_pattern(r"memcached|the app|the database")
+def stack_part(text):
+    return text
+
+
+register_type(Part=stack_part)
+
+REGISTERED = ("Text", "Part")  # step modules import this name, so the types exist before their steps

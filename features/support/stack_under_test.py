@@ -1,0 +1,46 @@
+"""The stack under test: chosen by the run's options, started on the test database, always stopped."""
+
+from behave import fixture
+
+from stack import reaper
+
+
+def launcher(options):
+    """The launcher the options name: local processes (the default) or docker compose."""
+    if options.stack == "compose":
+        from stack.compose import ComposeStack
+
+        return ComposeStack()
+    if options.stack != "local":
+        raise ValueError(f"unknown stack {options.stack!r}: use local or compose")
+    from stack.local import LocalStack
+
+    return LocalStack(env={"DEBUG": "1"} if options.debug else {}, port=options.port)
+
+
+@fixture
+def leak_guard(context):
+    """The last guard: when the run ends, however it ends, whatever it started is killed."""
+    guard = reaper.start()
+    yield
+    reaper.stop(guard)
+
+
+@fixture
+def stack_under_test(context, options):
+    """The launcher, with what must run before the test database (compose's PostgreSQL)."""
+    stack = launcher(options)
+    yield stack
+    stack.stop()  # a no-op when it already stopped before the database went
+
+
+@fixture
+def running_stack(context, stack, database_url):
+    """Every program started on the test database; stopped before the database is destroyed,
+    since the app's connections would keep PostgreSQL from dropping it."""
+    from django.conf import settings
+
+    stack.start(database_url)
+    settings.PAGECACHE_MEMCACHED = stack.memcached  # the suite's own writes purge this memcached
+    yield stack
+    stack.stop()

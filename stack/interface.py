@@ -1,0 +1,47 @@
+"""The one interface every launcher implements: what terrain, the steps and `python -m stack` use."""
+
+from typing import Protocol
+
+
+class StackError(RuntimeError):
+    """The stack could not start; the message carries the failing program's log tail."""
+
+
+class Stack(Protocol):
+    """nginx, memcached and the app, started by a launcher (local processes or docker compose)."""
+
+    base_url: str  # where the suite's readers reach nginx
+    browser_url: str  # where a browser reaches nginx (the same, unless it runs elsewhere)
+    host: str  # the Host header readers send
+    memcached: str  # host:port the suite reads and flushes
+    owns_database: bool  # True when the stack's end removes the test database with it
+
+    def prepare(self) -> str | None:
+        """Start what must run before the test database exists; the database URL it offers, or None."""
+
+    def start(self, database_url: str) -> "Stack":
+        """Start every program on that database and wait until each answers."""
+
+    def stop(self) -> None:
+        """Stop everything it started; safe to call twice, and after a failed start."""
+
+    def stop_program(self, name: str) -> None:
+        """Stop one program ("memcached", "gunicorn"), for the fault scenarios."""
+
+    def freeze(self, name: str) -> None:
+        """Keep one program's port open but never answering."""
+
+    def heal(self) -> None:
+        """Every program running and answering again."""
+
+    def clear_l1(self) -> None:
+        """Empty nginx's first level."""
+
+    def app_env(self) -> dict:
+        """The environment a management command runs in, on the stack's data."""
+
+    def log_tails(self, lines: int = 40) -> dict:
+        """The last lines of each program's log, by file name."""
+
+    def describe(self) -> dict:
+        """Its addresses, for people."""

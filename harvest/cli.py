@@ -35,6 +35,14 @@ def build_parser(prog="harvest"):
         epilog="Tags: repeated -t are OR'd, -t -x excludes x and always wins, "
         "-t ~x is fuzzy; a behave expression such as 'cache and not slow' is accepted too.",
     )
+    _selection_options(parser)
+    _report_options(parser)
+    _stack_options(parser)
+    return parser
+
+
+def _selection_options(parser):
+    """Which scenarios run."""
     parser.add_argument(
         "paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)"
     )
@@ -48,6 +56,16 @@ def build_parser(prog="harvest"):
         "3 the Gherkin, 4 the Gherkin and all output",
     )  # fmt: skip
     parser.add_argument("--failfast", action="store_true", help="stop at the first failing scenario")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the specs, flag undefined steps, start nothing"
+    )
+    parser.add_argument(
+        "--list-tags", action="store_true", help="list each tag with how many scenarios carry it"
+    )
+
+
+def _report_options(parser):
+    """What the run writes."""
     parser.add_argument("--with-xunit", action="store_true", help="write a JUnit XML report")
     parser.add_argument("--xunit-file", default="lettucetests.xml", metavar="FILE")
     parser.add_argument("--with-jsonreport", action="store_true", help="write a JSON report")
@@ -56,12 +74,15 @@ def build_parser(prog="harvest"):
         "--html", nargs="?", const="reports/index.html", metavar="FILE",
         help="write a self-contained HTML report (default file: reports/index.html)",
     )  # fmt: skip
+    parser.add_argument("--no-color", action="store_true")
     parser.add_argument(
-        "--dry-run", action="store_true", help="print the specs, flag undefined steps, start nothing"
-    )
-    parser.add_argument(
-        "--list-tags", action="store_true", help="list each tag with how many scenarios carry it"
-    )
+        "--reports", default=str(ROOT / "reports"), metavar="DIR",
+        help="where a failed scenario's evidence is kept (default: reports/)",
+    )  # fmt: skip
+
+
+def _stack_options(parser):
+    """What the scenarios run against."""
     parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
     parser.add_argument("-d", "--debug-mode", action="store_true", help="run the site with DEBUG on")
     parser.add_argument(
@@ -70,12 +91,6 @@ def build_parser(prog="harvest"):
     )  # fmt: skip
     parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default="auto")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
-    parser.add_argument("--no-color", action="store_true")
-    parser.add_argument(
-        "--reports", default=str(ROOT / "reports"), metavar="DIR",
-        help="where a failed scenario's evidence is kept (default: reports/)",
-    )  # fmt: skip
-    return parser
 
 
 def _scenario_numbers(text):

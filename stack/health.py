@@ -1,7 +1,8 @@
 """Health checks: is memcached answering, is an HTTP server answering 200."""
 
-import http.client
 import socket
+
+import requests
 
 
 def memcached_answers(host, port, timeout=0.5):
@@ -15,10 +16,7 @@ def memcached_answers(host, port, timeout=0.5):
 
 def http_ok(host, port, path="/health/", timeout=2.0):
     try:
-        connection = http.client.HTTPConnection(host, port, timeout=timeout)
-        connection.request("GET", path, headers={"Host": "localhost"})
-        ok = connection.getresponse().status == 200
-        connection.close()
-        return ok
-    except OSError:
+        reply = requests.get(f"http://{host}:{port}{path}", headers={"Host": "localhost"}, timeout=timeout)
+        return reply.status_code == 200
+    except requests.RequestException:
         return False

@@ -1,5 +1,7 @@
 """harvest's answers to bad input: one line, exit 2, nothing started."""
 
+import os
+
 from tests.conftest import harvest_env, processes_marked, run_harvest
 
 
@@ -47,10 +49,13 @@ def test_manage_py_harvest_is_the_same_command():
 
     from tests.conftest import ROOT
 
+    # The site's settings know nothing of harvest: a developer adds it as an extra app.
+    env = {**os.environ, "EXTRA_APPS": "harvest"}
     result = subprocess.run(
         [sys.executable, str(ROOT / "sut" / "manage.py"), "harvest", "--no-such-option"],
         capture_output=True,
         text=True,
+        env=env,
     )
     assert result.returncode == 2
     assert "unrecognized arguments: --no-such-option" in result.stderr

@@ -7,7 +7,9 @@ import pytest
 
 from stack import compose, nginx
 from stack.compose import ComposeStack, ComposeUnavailable
-from stack.local import ROOT, LocalStack, StackError
+from stack.interface import StackError
+from stack.local import LocalStack
+from stack.paths import ROOT
 
 
 class FakeDocker:

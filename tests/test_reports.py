@@ -51,7 +51,10 @@ def test_dry_run_prints_the_specs_and_starts_nothing(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Feature: Pages are served by nginx straight from memcached" in result.stdout
     assert "  In order to serve every reader quickly and cheaply" in result.stdout
-    assert "  @browser @slow\n  Scenario: I enter my password correctly" in result.stdout
+    assert (
+        "  Rule: The portal is open to those who log in, and only while they are logged in" in result.stdout
+    )
+    assert "    @browser @slow\n    Scenario: I enter my password correctly" in result.stdout
     assert "stack start" not in result.stdout
     assert processes_marked(env["HARVEST_LEAK_MARK"]) == []
     print(f"dry run took {elapsed:.2f} s")

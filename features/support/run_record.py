@@ -26,7 +26,7 @@ class RunRecord:
             self.save()
 
     def failed_setup(self, error):
-        self.setup_error = f"{type(error).__name__}: {error}"
+        self.setup_error = str(error)
         self.save()
 
     def save(self):

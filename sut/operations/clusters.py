@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -76,18 +77,30 @@ def _context():
     return context
 
 
+@dataclass
+class ClusterResult:
+    """What a worker reports of one cluster: its rows and costs, or the error that stopped it."""
+
+    index: int
+    rows: int = 0
+    seconds: float = 0.0
+    peak_kb: int = 0
+    pid: int = 0
+    error: str | None = None
+
+
 def run_one(task):
-    """In a worker: run one cluster; (index, rows, seconds, peak kB, pid) or (index, error)."""
+    """In a worker: run one cluster."""
     command, index, count = task
     began = time.monotonic()
     try:
         rows = call_command(command, cluster=f"{index}/{count}", verbosity=0, stdout=io.StringIO())
     except Exception as error:  # reported by the runner, with the cluster's number
-        return index, None, f"{type(error).__name__}: {error}", 0, os.getpid()
+        return ClusterResult(index, pid=os.getpid(), error=f"{type(error).__name__}: {error}")
     finally:
         connections.close_all()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return index, int(rows or 0), time.monotonic() - began, peak_kb, os.getpid()
+    return ClusterResult(index, int(rows or 0), time.monotonic() - began, peak_kb, os.getpid())
 
 
 class Progress:
@@ -107,25 +120,60 @@ class Progress:
         self.out.flush()
 
 
+class Stats:
+    """The run's totals, for the closing line."""
+
+    def __init__(self):
+        self.clusters_run, self.work_seconds, self.peak_kb, self.workers = 0, 0.0, 0, set()
+        self.began = time.monotonic()
+        self.wall_seconds = 0.0
+
+    def add(self, result):
+        self.clusters_run += 1
+        self.work_seconds += result.seconds
+        self.peak_kb = max(self.peak_kb, result.peak_kb)
+        self.workers.add(result.pid)
+
+    def as_dict(self):
+        return {
+            "clusters run": self.clusters_run,
+            "work seconds": self.work_seconds,
+            "peak kB per worker": self.peak_kb,
+            "workers": len(self.workers),
+            "wall seconds": time.monotonic() - self.began,
+        }
+
+
+def _outcome(future, index):
+    try:
+        return future.result()
+    except Exception as error:  # the worker itself died
+        return ClusterResult(index, error=f"worker died: {type(error).__name__}: {error}")
+
+
+def _log_done(log, result, count):
+    """One fsynced line a finished cluster: a restart after kill -9 skips it."""
+    log.write(f"cluster {result.index}/{count} done rows={result.rows} seconds={result.seconds:.3f}\n")
+    log.flush()
+    os.fsync(log.fileno())
+
+
+def _executor(pool, reuse):
+    # A pool that notices a worker dying (BrokenProcessPool) instead of waiting for it forever.
+    return ProcessPoolExecutor(
+        max_workers=pool, mp_context=_context(), initializer=_worker_start, max_tasks_per_child=reuse
+    )
+
+
 def run_clusters(command, count, pool, log_path=None, keep_going=False, reuse=1, out=sys.stdout):
     """Run the clusters not yet logged; returns (failed cluster numbers, stats)."""
     done = done_clusters(log_path, count)
-    todo = [i for i in range(1, count + 1) if i not in done]
-    progress = Progress(count, len(done), out)
     if done:
         out.write(f"resuming: {len(done)} of {count} clusters already done (from {log_path})\n")
-    stats = {"clusters run": 0, "work seconds": 0.0, "peak kB per worker": 0, "workers": set()}
-    failed = []
-    began = time.monotonic()
-    # A pool that notices a worker dying (BrokenProcessPool) instead of waiting for it forever.
-    executor = ProcessPoolExecutor(
-        max_workers=pool,
-        mp_context=_context(),
-        initializer=_worker_start,
-        max_tasks_per_child=reuse,
-    )
+    queue = [i for i in range(1, count + 1) if i not in done]
+    progress, stats, failed, pending = Progress(count, len(done), out), Stats(), [], {}
+    executor = _executor(pool, reuse)
     log = open(log_path, "a") if log_path else None  # noqa: SIM115  (kept open for the run)
-    queue, pending = list(todo), {}
     try:
         while queue or pending:
             while queue and len(pending) < pool and (keep_going or not failed):
@@ -135,30 +183,19 @@ def run_clusters(command, count, pool, log_path=None, keep_going=False, reuse=1,
                 break
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                index = pending.pop(future)
-                try:
-                    _, rows, seconds, peak_kb, pid = future.result()
-                except Exception as error:  # the worker itself died
-                    rows, seconds = None, f"worker died: {type(error).__name__}: {error}"
-                if rows is None:
-                    failed.append(index)
-                    out.write(f"cluster {index}/{count} FAILED: {seconds}\n")
+                result = _outcome(future, pending.pop(future))
+                if result.error:
+                    failed.append(result.index)
+                    out.write(f"cluster {result.index}/{count} FAILED: {result.error}\n")
                     out.flush()
                     continue
                 if log:
-                    log.write(f"cluster {index}/{count} done rows={rows} seconds={seconds:.3f}\n")
-                    log.flush()
-                    os.fsync(log.fileno())
-                stats["clusters run"] += 1
-                stats["work seconds"] += seconds
-                stats["peak kB per worker"] = max(stats["peak kB per worker"], peak_kb)
-                stats["workers"].add(pid)
-                progress.advance(index, rows)
+                    _log_done(log, result, count)
+                stats.add(result)
+                progress.advance(result.index, result.rows)
     finally:
         # After a failure the clusters under way finish (each commits or rolls back whole).
         executor.shutdown(wait=True, cancel_futures=True)
         if log:
             log.close()
-    stats["wall seconds"] = time.monotonic() - began
-    stats["workers"] = len(stats["workers"])
-    return sorted(failed), stats
+    return sorted(failed), stats.as_dict()

@@ -4,12 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HARVEST_ARGS ?=
 
-.PHONY: harvest test unit sut-tests project-tests lint format deps venv bench clean
+.PHONY: harvest test suite unit sut-tests project-tests lint format deps venv bench clean
 
 harvest: deps venv
 	$(BIN)/harvest $(HARVEST_ARGS)
 
-test: deps venv lint sut-tests project-tests
+# Everything, then a check that no process any of it started is still running.
+test: deps venv
+	$(BIN)/python tests/leftovers.py $(MAKE) --no-print-directory lint sut-tests project-tests suite
+
+suite: venv
 	$(BIN)/harvest $(HARVEST_ARGS)
 
 sut-tests: venv

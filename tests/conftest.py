@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT / "sut"))  # the site's own helpers (operations.lifetime) for the leak checks
 HARVEST = [sys.executable, "-m", "harvest.cli"]
 
 ENVIRONMENT = "from terrain import *  # noqa: F403\n"

@@ -2,7 +2,9 @@
 
 from behave import fixture
 
-from stack import reaper
+from operations import lifetime
+
+RUN_MARK = "HARVEST_RUN"  # in the environment of every process the run starts
 
 
 def launcher(options):
@@ -21,9 +23,9 @@ def launcher(options):
 @fixture
 def leak_guard(context):
     """The last guard: when the run ends, however it ends, whatever it started is killed."""
-    guard = reaper.start()
+    guard = lifetime.start_reaper(RUN_MARK)
     yield
-    reaper.stop(guard)
+    lifetime.stop_reaper(guard)
 
 
 @fixture

@@ -29,7 +29,7 @@ from django.db import connections
 from django.db.models import F
 from django.db.models.functions import Mod
 
-from operations.lifetime import die_with_parent
+from operations import lifetime
 
 LOG_LINE = re.compile(r"^cluster (\d+)/(\d+) done rows=(\d+)")
 
@@ -63,15 +63,24 @@ def done_clusters(log_path, count):
 
 
 def _worker_start():
-    die_with_parent(signal.SIGKILL)  # no orphan after kill -9 of the runner
+    lifetime.die_with_parent(signal.SIGKILL)  # no orphan after kill -9 of the runner
     connections.close_all()
+
+
+RUN_MARK = "CLUSTERED_RUN"  # in the environment of the fork server, its workers, the resource tracker
+_reaper = []
 
 
 def _context():
     """Workers fork from a fork server that loaded Django once, before any thread existed.
 
     (Forking the runner itself can deadlock: the pool's threads may hold a lock at that moment.)
+    The fork server, the workers it forks and the resource tracker all carry the run's mark, and
+    a reaper stops every one of them when the runner ends, however it ends: a worker forked in
+    the very moment the runner is killed, before its initializer runs, included.
     """
+    if not _reaper:
+        _reaper.append(lifetime.start_reaper(RUN_MARK))  # one per runner process, until it exits
     context = get_context("forkserver")
     context.set_forkserver_preload(["operations.worker"])
     return context

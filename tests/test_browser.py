@@ -31,17 +31,27 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_failed_browser_scenario_leaves_a_screenshot_and_no_process(features, tmp_path):
+BROWSERS = ["chromium", "firefox"]
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_failed_browser_scenario_leaves_a_screenshot_and_no_process(features, tmp_path, browser):
     env = harvest_env(tmp_path)
-    result = run_harvest(
-        ["--browser", "chromium", str(features("browse.feature", FAILING_IN_BROWSER))], env=env
-    )
+    result = run_harvest(["--browser", browser, str(features("browse.feature", FAILING_IN_BROWSER))], env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     evidence = tmp_path / "reports" / "Browsing" / "fails-in-the-browser"
     assert (evidence / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "The Publication" in (evidence / "page.html").read_text()
     assert (evidence / "console.log").exists()
     assert "browser start" in result.stdout
+    assert {"chromium": "browser Chromium ", "firefox": "browser Mozilla Firefox "}[browser] in result.stdout
+    gone(env["HARVEST_LEAK_MARK"])
+
+
+def test_auto_is_firefox_where_it_is_installed(features, tmp_path):
+    env = harvest_env(tmp_path)
+    result = run_harvest([str(features("browse.feature", FAILING_IN_BROWSER))], env=env)
+    assert "browser Mozilla Firefox " in result.stdout and "(Marionette)" in result.stdout, result.stdout
     gone(env["HARVEST_LEAK_MARK"])
 
 
@@ -53,22 +63,26 @@ def test_run_without_browser_scenarios_starts_no_browser(features, tmp_path):
     assert "browser start" not in result.stdout
 
 
-def test_unavailable_browser_fails_the_scenario_with_one_clear_line(features, tmp_path):
+def test_missing_firefox_fails_the_scenario_with_one_line_naming_the_package(features, tmp_path):
     env = harvest_env(tmp_path)
-    env["PATH"] = "/usr/bin:/bin"  # no geckodriver here
+    programs = tmp_path / "bin"  # memcached, but no Firefox
+    programs.mkdir()
+    (programs / "memcached").symlink_to("/usr/bin/memcached")
+    env["PATH"] = str(programs)
     result = run_harvest(
         ["--browser", "firefox", str(features("browse.feature", FAILING_IN_BROWSER))], env=env
     )
     assert result.returncode == 1
-    assert "Firefox needs firefox-esr and geckodriver" in result.stdout
+    assert "Firefox is not installed: install Debian's firefox-esr" in result.stdout
     assert "harvest: 0 passed, 1 failed" in result.stdout
 
 
+@pytest.mark.parametrize("browser", BROWSERS)
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGKILL])
-def test_stopped_run_leaves_no_browser(features, tmp_path, signum):
+def test_stopped_run_leaves_no_browser(features, tmp_path, signum, browser):
     env = harvest_env(tmp_path)
     path = features("wait.feature", WAITING_IN_BROWSER)
-    argv = harvest_argv(["--browser", "chromium", str(path)], env)
+    argv = harvest_argv(["--browser", browser, str(path)], env)
     process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         wait_until((tmp_path / "ready").exists, timeout=60, what="the scenario to start")

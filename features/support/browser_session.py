@@ -22,6 +22,7 @@ class LazyBrowser:
             try:
                 with self.record.timed("browser start"):
                     self.driver = browsers.start(self.kind, self.headed)
+                self.record.name("browser", self.driver.name)
             except Exception as error:
                 self.error = error
                 raise
@@ -29,11 +30,10 @@ class LazyBrowser:
 
     def fresh(self, url):
         """A new reader in the same browser: no cookies, no storage."""
-        driver = self.get()
-        driver.get(url)
-        driver.delete_all_cookies()
-        driver.execute_script("window.localStorage.clear(); window.sessionStorage.clear();")
-        return driver
+        browser = self.get()
+        browser.visit(url)
+        browser.clear_cookies_and_storage()
+        return browser
 
     def quit(self):
         driver, self.driver = self.driver, None

@@ -1,23 +1,39 @@
-"""Which WebDriver to start: Firefox, a Selenium Grid, or Debian's Chromium; never a download."""
+"""Which browser to start, and how: never a download, always a browser this machine has.
 
+auto: a Selenium Grid at SELENIUM_REMOTE_URL if set, else Firefox (geckodriver where installed,
+else Mozilla's Marionette client, which needs no geckodriver), else Debian's Chromium.
+"""
+
+import contextlib
 import os
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 from operations.lifetime import die_with_parent
+from support.engines import MarionetteBrowser, SeleniumBrowser
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromedriver")
-INSTALL_HINT = "install Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver"
+CHROMIUM_HINT = "install Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver"
+FIREFOX_HINT = "install Debian's firefox-esr: apt-get install -y firefox-esr"
 
 
 class BrowserUnavailable(RuntimeError):
     """No browser of the kind asked for can run here; the message says what to install."""
 
 
+def firefox_binary():
+    return shutil.which("firefox-esr") or shutil.which("firefox")
+
+
 def available_kind():
-    """What `auto` means here: a Grid if one is named, Firefox with geckodriver, else Chromium."""
+    """What `auto` means here."""
     if os.environ.get("SELENIUM_REMOTE_URL"):
         return "remote"
-    if shutil.which("geckodriver") and shutil.which("firefox"):
+    if firefox_binary():
         return "firefox"
     return "chromium"
 
@@ -35,13 +51,20 @@ def _service_kwargs():
     return {"popen_kw": {"preexec_fn": die_with_parent}, "log_output": os.devnull}
 
 
+def _version(binary):
+    """'Mozilla Firefox 153.8.0esr', 'Chromium 156.0.8078.73': the name and version it prints."""
+    result = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    found = re.search(r"([A-Za-z][A-Za-z ]*?) (\d[\w.]+)", result.stdout)
+    return f"{found[1]} {found[2]}" if found else os.path.basename(binary)
+
+
 def _chromium(headed):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     binary, driver = CHROMIUM
     if not (os.path.exists(binary) and os.path.exists(driver)):
-        raise BrowserUnavailable(f"no browser for the @browser scenarios: {INSTALL_HINT}")
+        raise BrowserUnavailable(f"no browser for the @browser scenarios: {CHROMIUM_HINT}")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
     for flag in (
@@ -58,24 +81,62 @@ def _chromium(headed):
     if not headed:
         options.add_argument("--headless=new")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=driver, **_service_kwargs()), options=options)
+    chrome = webdriver.Chrome(service=Service(executable_path=driver, **_service_kwargs()), options=options)
+    return SeleniumBrowser(chrome, _version(binary))
 
 
 def _firefox(headed):
+    binary = firefox_binary()
+    if binary is None:
+        raise BrowserUnavailable(f"--browser firefox: Firefox is not installed: {FIREFOX_HINT}")
+    if shutil.which("geckodriver"):
+        return _firefox_webdriver(binary, headed)
+    return _firefox_marionette(binary, headed)
+
+
+def _firefox_webdriver(binary, headed):
     from selenium import webdriver
     from selenium.webdriver.firefox.service import Service
 
-    driver, binary = shutil.which("geckodriver"), shutil.which("firefox") or shutil.which("firefox-esr")
-    if not (driver and binary):
-        raise BrowserUnavailable(
-            "Firefox needs firefox-esr and geckodriver (geckodriver is not packaged by Debian): "
-            "use --browser chromium, or SELENIUM_REMOTE_URL with a Selenium Grid"
-        )
     options = webdriver.FirefoxOptions()
     options.binary_location = binary
     if not headed:
         options.add_argument("-headless")
-    return webdriver.Firefox(service=Service(executable_path=driver, **_service_kwargs()), options=options)
+    service = Service(executable_path=shutil.which("geckodriver"), **_service_kwargs())
+    return SeleniumBrowser(webdriver.Firefox(service=service, options=options), _version(binary))
+
+
+# Firefox left alone reaches out to Mozilla's servers; this machine has no such network.
+QUIET_PREFS = {
+    "app.update.disabledForTesting": True,
+    "browser.shell.checkDefaultBrowser": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "toolkit.telemetry.reportingpolicy.firstRun": False,
+    "network.captive-portal-service.enabled": False,
+    "network.connectivity-service.enabled": False,
+    "browser.safebrowsing.update.enabled": False,
+    "extensions.update.enabled": False,
+    "devtools.console.stdout.content": True,  # the page's console messages into Firefox's log
+}
+
+
+def _firefox_marionette(binary, headed):
+    from marionette_driver.marionette import Marionette
+
+    from stack.ports import free_port
+
+    log = Path(tempfile.mkdtemp(prefix="firefox-")) / "gecko.log"
+    # mozprocess reaches for the real stdout's buffer, which behave's capture does not have.
+    with contextlib.redirect_stdout(sys.__stdout__):
+        client = Marionette(bin=binary, headless=not headed, port=free_port(), prefs=QUIET_PREFS,
+                            gecko_log=str(log), startup_timeout=60)  # fmt: skip
+        try:
+            client.start_session()
+        except Exception:
+            client.cleanup()
+            raise
+    client.set_window_rect(width=1280, height=900)
+    return MarionetteBrowser(client, f"{_version(binary)} (Marionette)", log)
 
 
 def _remote(headed):
@@ -87,4 +148,6 @@ def _remote(headed):
     options = webdriver.FirefoxOptions()
     if not headed:
         options.add_argument("-headless")
-    return webdriver.Remote(command_executor=url, options=options)
+    return SeleniumBrowser(
+        webdriver.Remote(command_executor=url, options=options), "a Selenium Grid's browser"
+    )

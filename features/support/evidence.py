@@ -21,18 +21,12 @@ def keep(context, scenario, reports):
     print(f"  evidence kept in {folder}")
 
 
-def _browser(driver, folder):
-    """Screenshot, page source and console log of the browser."""
+def _browser(browser, folder):
+    """Screenshot, page source and console messages of the browser, whichever engine it is."""
     try:
-        driver.save_screenshot(str(folder / "screenshot.png"))
-        (folder / "page.html").write_text(driver.page_source)
-        try:
-            entries = driver.get_log("browser")
-        except Exception:  # not every driver keeps a console log
-            entries = []
-        (folder / "console.log").write_text(
-            "".join(f"{e.get('level')} {e.get('message')}\n" for e in entries)
-        )
+        (folder / "screenshot.png").write_bytes(browser.screenshot_png())
+        (folder / "page.html").write_text(browser.page_source())
+        (folder / "console.log").write_text("".join(f"{line}\n" for line in browser.console()))
     except Exception as error:
         (folder / "browser-error.txt").write_text(f"browser evidence unavailable: {error}\n")
 

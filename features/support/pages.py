@@ -1,32 +1,34 @@
-"""Page objects: where each thing a reader uses is found on the page. Selectors live only here."""
+"""Page objects: where each thing a reader uses is found on the page. Selectors live only here.
+
+They speak to the browser through support.engines' small interface, whichever engine runs.
+"""
 
 from urllib.parse import urlsplit
 
-from selenium.common.exceptions import NoSuchElementException
-from selenium.webdriver.common.by import By
-
 from support import waits
+from support.engines import first
 
 
 class Page:
     """Any page of the site, as a reader uses it: text, links, labelled fields and buttons."""
 
-    def __init__(self, driver, base_url):
-        self.driver = driver
+    def __init__(self, browser, base_url):
+        self.browser = browser
         self.base_url = base_url
 
     def open(self, path):
-        self.driver.get(self.base_url + path)
-        waits.until(self.driver, waits.page_loaded, lambda: f"{path} did not finish loading")
+        self.browser.visit(self.base_url + path)
+        waits.until(self.browser, waits.page_loaded, lambda: f"{path} did not finish loading")
 
     @property
     def path(self):
-        parts = urlsplit(self.driver.current_url)
+        parts = urlsplit(self.browser.current_url())
         return parts.path + (f"?{parts.query}" if parts.query else "")
 
     @property
     def visible_text(self):
-        return self.driver.find_element(By.TAG_NAME, "body").text
+        body = first(self.browser, "tag name", "body")
+        return body.text if body is not None else ""
 
     def summary(self):
         """What the reader sees now, for failure messages."""
@@ -34,54 +36,54 @@ class Page:
         return f"at {self.path}, the page shows: {text[:600]!r}"
 
     def field(self, label):
-        try:
-            # "Title" finds <label>Title</label> and the admin's <label>Title:</label>.
-            xpath = (
-                f"//label[normalize-space()={_literal(label)} or normalize-space()={_literal(label + ':')}]"
-            )
-            element = self.driver.find_element(By.XPATH, xpath)
-        except NoSuchElementException:
-            labels = [e.text for e in self.driver.find_elements(By.TAG_NAME, "label")]
-            raise AssertionError(
-                f"no field labelled {label!r}; labels here: {labels} ({self.summary()})"
-            ) from None
-        target = element.get_attribute("for")
-        return (
-            self.driver.find_element(By.ID, target) if target else element.find_element(By.XPATH, ".//input")
-        )
+        # "Title" finds <label>Title</label> and the admin's <label>Title:</label>.
+        xpath = f"//label[normalize-space()={_literal(label)} or normalize-space()={_literal(label + ':')}]"
+        element = first(self.browser, "xpath", xpath)
+        if element is None:
+            labels = [e.text for e in self.browser.find_all("tag name", "label")]
+            raise AssertionError(f"no field labelled {label!r}; labels here: {labels} ({self.summary()})")
+        target = element.attribute("for")
+        return first(self.browser, "id", target) if target else first(element, "xpath", ".//input")
 
     def fill_in(self, label, value):
         field = self.field(label)
         field.clear()
-        field.send_keys(value)
+        field.type(value)
 
     def press(self, text):
         xpath = (
             f"//button[normalize-space()={_literal(text)}]"
             f" | //input[(@type='submit' or @type='button') and @value={_literal(text)}]"
         )
-        buttons = self.driver.find_elements(By.XPATH, xpath)
-        if not buttons:
+        button = first(self.browser, "xpath", xpath)
+        if button is None:
             found = [
-                b.text or b.get_attribute("value")
-                for b in self.driver.find_elements(By.XPATH, "//button|//input[@type='submit']")
+                b.text or b.attribute("value")
+                for b in self.browser.find_all("xpath", "//button|//input[@type='submit']")
             ]
             raise AssertionError(f"no button {text!r}; buttons here: {found} ({self.summary()})")
-        self._submit_and_wait(buttons[0])
+        self._submit_and_wait(button)
 
     def follow(self, text):
-        links = self.driver.find_elements(By.LINK_TEXT, text)
-        if not links:
-            found = [a.text for a in self.driver.find_elements(By.TAG_NAME, "a")]
+        link = first(self.browser, "link text", text)
+        if link is None:
+            found = [a.text for a in self.browser.find_all("tag name", "a")]
             raise AssertionError(f"no link {text!r}; links here: {found} ({self.summary()})")
-        self._submit_and_wait(links[0])
+        self._submit_and_wait(link)
+
+    def choose(self, select_name, option_text):
+        """Pick an option of a <select> by its visible text."""
+        xpath = f"//select[@name={_literal(select_name)}]/option[normalize-space()={_literal(option_text)}]"
+        option = first(self.browser, "xpath", xpath)
+        assert option is not None, f"no option {option_text!r} in {select_name!r} ({self.summary()})"
+        option.click()
 
     def _submit_and_wait(self, element):
-        old_body = self.driver.find_element(By.TAG_NAME, "body")
+        old_body = first(self.browser, "tag name", "body")
         element.click()
         waits.until(
-            self.driver,
-            lambda d: _stale(old_body) and waits.page_loaded(d),
+            self.browser,
+            lambda b: old_body.is_stale() and waits.page_loaded(b),
             lambda: f"no new page after the click ({self.summary()})",
         )
 
@@ -92,7 +94,7 @@ class LoginPage(Page):
     PATH = "/login/"
 
     def log_in(self, login, password):
-        if urlsplit(self.driver.current_url).path != self.PATH:
+        if urlsplit(self.browser.current_url()).path != self.PATH:
             self.open(self.PATH)
         self.fill_in("Login", login)
         self.fill_in("Password", password)
@@ -118,25 +120,13 @@ class AdminPage(Page):
 
     def run_action(self, changelist, title, action):
         """Select the row titled title on a changelist, and run one of its actions."""
-        from selenium.webdriver.support.ui import Select
-
         self.open(changelist)
-        rows = [
-            r for r in self.driver.find_elements(By.CSS_SELECTOR, "#result_list tbody tr") if title in r.text
-        ]
+        rows = [r for r in self.browser.find_all("css selector", "#result_list tbody tr") if title in r.text]
         assert rows, f"no row {title!r} on {changelist} ({self.summary()})"
-        rows[0].find_element(By.CSS_SELECTOR, "input.action-select").click()
-        Select(self.driver.find_element(By.NAME, "action")).select_by_visible_text(action)
+        first(rows[0], "css selector", "input.action-select").click()
+        self.choose("action", action)
         self.press("Go")
         assert "Created" in self.visible_text, f"the action did not report its work ({self.summary()})"
-
-
-def _stale(element):
-    try:
-        element.is_enabled()
-        return False
-    except Exception:
-        return True
 
 
 def _literal(text):

@@ -25,6 +25,11 @@ class RunRecord:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.monotonic() - began, 3)
             self.save()
 
+    def name(self, what, name):
+        """Say what ran (the browser's name and version) beside the timings."""
+        self.timings = {**self.timings, what: name}
+        self.save()
+
     def failed_setup(self, error):
         self.setup_error = str(error)
         self.save()

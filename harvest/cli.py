@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from shutil import which
 
 from harvest import document, reports
 from harvest.features import FeatureError, load_features, selected_scenarios
@@ -232,6 +233,13 @@ def dry_run(options, features, chosen, locations, expression):
     return 1 if undefined else 0
 
 
+def _check_browser(options, chosen):
+    """--browser firefox with no Firefox: say so before anything starts."""
+    wants_browser = any("browser" in s.effective_tags for s in chosen)
+    if wants_browser and options.browser == "firefox" and not (which("firefox-esr") or which("firefox")):
+        raise UsageError("--browser firefox: Firefox is not installed: apt-get install -y firefox-esr")
+
+
 def run(argv=None, prog="harvest"):
     began = time.monotonic()
     options = build_parser(prog).parse_args(argv)
@@ -243,6 +251,7 @@ def run(argv=None, prog="harvest"):
         raise UsageError("no scenario matches the selection: nothing to run")
     if options.dry_run:
         return dry_run(options, features, chosen, locations, expression)
+    _check_browser(options, chosen)
     if options.html:
         Path(options.html).parent.mkdir(parents=True, exist_ok=True)
     options.xunit_dir = reports.temporary_dir() if options.with_xunit else None

@@ -63,7 +63,7 @@ def test_run_without_browser_scenarios_starts_no_browser(features, tmp_path):
     assert "browser start" not in result.stdout
 
 
-def test_missing_firefox_fails_the_scenario_with_one_line_naming_the_package(features, tmp_path):
+def test_missing_firefox_is_one_line_naming_the_package_before_anything_starts(features, tmp_path):
     env = harvest_env(tmp_path)
     programs = tmp_path / "bin"  # memcached, but no Firefox
     programs.mkdir()
@@ -72,9 +72,12 @@ def test_missing_firefox_fails_the_scenario_with_one_line_naming_the_package(fea
     result = run_harvest(
         ["--browser", "firefox", str(features("browse.feature", FAILING_IN_BROWSER))], env=env
     )
-    assert result.returncode == 1
-    assert "Firefox is not installed: install Debian's firefox-esr" in result.stdout
-    assert "harvest: 0 passed, 1 failed" in result.stdout
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        "harvest: --browser firefox: Firefox is not installed: apt-get install -y firefox-esr"
+    )
+    assert "stack start" not in result.stdout
+    assert processes_marked(env["HARVEST_LEAK_MARK"]) == []
 
 
 @pytest.mark.parametrize("browser", BROWSERS)

@@ -1,13 +1,12 @@
 """One small browser interface, two engines: Selenium WebDriver and Mozilla's Marionette.
 
 Page objects, steps, waits and evidence use only Browser and Element below; they never know
-which engine runs. Locators are (how, what) with how one of LOCATORS' names.
+which engine runs. Locators are (how, what), how one of WebDriver's names, which Marionette
+shares: "css selector", "xpath", "id", "name", "tag name", "link text".
 """
 
 import shutil
 from typing import Protocol
-
-LOCATORS = ("css selector", "xpath", "id", "name", "tag name", "link text")
 
 
 class Element(Protocol):

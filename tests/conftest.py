@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT / "sut"))  # the site's own helpers (operations.lifetime) for the leak checks
+from operations.lifetime import marked  # noqa: E402
+
 HARVEST = [sys.executable, "-m", "harvest.cli"]
 
 ENVIRONMENT = "from terrain import *  # noqa: F403\n"
@@ -78,15 +80,4 @@ def run_harvest(args, env=None, cwd=ROOT, timeout=120):
 
 def processes_marked(mark):
     """PIDs of live processes whose environment carries the mark (all that a run started)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().split()[2]
-        except OSError:
-            continue
-        if f"HARVEST_LEAK_MARK={mark}".encode() in environ and state != "Z":
-            found.append(int(entry.name))
-    return found
+    return marked("HARVEST_LEAK_MARK", mark)

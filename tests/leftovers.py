@@ -7,12 +7,11 @@ environment; once the command ends, none may still run. `make test` runs under i
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "sut"))
-from operations.lifetime import marked  # noqa: E402
+from operations.lifetime import left_after  # noqa: E402
 
 MARK = "MAKE_TEST_RUN"
 
@@ -20,10 +19,7 @@ MARK = "MAKE_TEST_RUN"
 def main(argv):
     mark = uuid.uuid4().hex
     status = subprocess.call(argv, env={**os.environ, MARK: mark})
-    deadline = time.monotonic() + 10  # a reaper's own sweep takes a moment
-    while marked(MARK, mark) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = marked(MARK, mark)
+    left = left_after(MARK, mark, 10)  # a reaper's own sweep takes a moment
     for pid in left:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         print(f"leftovers: process {pid} outlived `{' '.join(argv)}`: {command[:200]}", file=sys.stderr)

@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-from operations.lifetime import marked
+from operations.lifetime import left_after
 from stack import manage
 from stack.paths import SUT
 
@@ -39,15 +39,6 @@ def _database(folder):
     return env
 
 
-def _gone(mark, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not marked(MARK, mark):
-            return []
-        time.sleep(0.05)
-    return marked(MARK, mark)
-
-
 def test_a_runner_killed_at_any_moment_leaves_no_process():
     folder = Path(tempfile.mkdtemp(prefix="killed-runner-"))
     env = _database(folder)
@@ -64,7 +55,7 @@ def test_a_runner_killed_at_any_moment_leaves_no_process():
             time.sleep(rng.uniform(0.3, 2.5))  # the moment of the kill: start-up, forking, working
             runner.kill()
             runner.wait()
-            remaining = _gone(mark)
+            remaining = left_after(MARK, mark, 20)
             if remaining:
                 left[run] = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120]
                              for pid in remaining if Path(f"/proc/{pid}").exists()]  # fmt: skip

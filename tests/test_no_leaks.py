@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from operations.lifetime import left_after
 from stack.processes import wait_until
 from tests.conftest import ROOT, harvest_argv, harvest_env, processes_marked, run_harvest
 
@@ -15,10 +16,8 @@ WAITING = "Feature: Waiting\n  Scenario: waits\n    Given the suite waits to be 
 
 
 def gone(mark):
-    try:
-        wait_until(lambda: not processes_marked(mark), timeout=10, what="the suite's processes to end")
-    except TimeoutError:
-        pytest.fail(f"processes left behind: {processes_marked(mark)}")
+    left = left_after("HARVEST_LEAK_MARK", mark, 10)
+    assert not left, f"processes left behind: {left}"
 
 
 def test_passing_run_leaves_nothing(features, tmp_path):

@@ -46,6 +46,14 @@ def marked(name, mark):
     return found
 
 
+def left_after(name, mark, seconds):
+    """The marked processes still there once none is left or the seconds have passed."""
+    deadline = time.monotonic() + seconds
+    while (left := marked(name, mark)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
 def _alive(entry):
     return (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
@@ -56,8 +64,7 @@ def sweep(name, mark, grace=2.0, deadline=10.0):
         for pid in marked(name, mark):
             _kill(pid, signum)
     began = time.monotonic()
-    while marked(name, mark) and time.monotonic() - began < grace:
-        time.sleep(0.05)
+    left_after(name, mark, grace)
     while time.monotonic() - began < deadline:  # a process forked meanwhile is caught here
         left = marked(name, mark)
         if not left:

@@ -119,7 +119,7 @@ def list_tags(features, out=sys.stdout):
         print(f"@{tag:<12} {count:>3} scenario{'s' if count != 1 else ''}", file=out)
 
 
-def behave_args(options, locations, tag_expression):
+def behave_args(options, locations, tag_expression, xunit_dir=None):
     """behave's own arguments for these options."""
     tty = sys.stdout.isatty() and not options.no_color
     formatter = {0: "null", 1: "progress", 2: "progress3", 3: "pretty", 4: "pretty"}
@@ -146,8 +146,8 @@ def behave_args(options, locations, tag_expression):
         args = ["--format", "null", "--dry-run", "--no-summary", "--no-snippets"]
     if tag_expression:
         args += ["--tags", tag_expression]
-    if getattr(options, "xunit_dir", None) and not options.dry_run:
-        args += ["--junit", "--junit-directory", str(options.xunit_dir)]
+    if xunit_dir:
+        args += ["--junit", "--junit-directory", str(xunit_dir)]
     return args + [str(loc) for loc in locations]
 
 
@@ -206,20 +206,21 @@ def execute(args):
         ) from None
 
 
-def report(options, runner, failed, chosen, record, prog, began):
+def report(options, runner, failed, chosen, record, xunit_dir, prog, began):
     """Reports, the timings line and the counts; the exit status."""
     from behave.runner_util import print_undefined_step_snippets
 
     if runner.undefined_steps:
         print_undefined_step_snippets(runner.undefined_steps, colored=False)
-    if options.xunit_dir:
-        reports.merge_junit(options.xunit_dir, Path(options.xunit_file))
+    if xunit_dir:
+        reports.merge_junit(xunit_dir, Path(options.xunit_file))
     run = reports.read_record(record)
     if run.get("setup_error"):
         print(f"{prog}: the stack could not start: {run['setup_error']}", file=sys.stderr)
         return USAGE_ERROR
     counts = reports.count_scenarios(runner.features, chosen)
-    print(reports.timing_line(run.get("timings", {}), runner.features, time.monotonic() - began))
+    elapsed = time.monotonic() - began
+    print(reports.timing_line(run.get("timings", {}), runner.features, elapsed, run.get("browser")))
     print(f"harvest: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
     return 1 if failed else 0
 
@@ -254,11 +255,11 @@ def run(argv=None, prog="harvest"):
     _check_browser(options, chosen)
     if options.html:
         Path(options.html).parent.mkdir(parents=True, exist_ok=True)
-    options.xunit_dir = reports.temporary_dir() if options.with_xunit else None
+    xunit_dir = reports.temporary_dir() if options.with_xunit else None
     with reports.record_file() as record:
-        args = behave_args(options, locations, expression) + userdata(options, record)
+        args = behave_args(options, locations, expression, xunit_dir) + userdata(options, record)
         runner, failed, interrupted = execute(args)
-        status = report(options, runner, failed, chosen, record, prog, began)
+        status = report(options, runner, failed, chosen, record, xunit_dir, prog, began)
     return 130 if interrupted else status
 
 

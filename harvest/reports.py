@@ -49,10 +49,11 @@ def count_scenarios(features, chosen):
     return counts
 
 
-def timing_line(timings, features, total):
-    """Where the run's time went: set-up, the stack, the browser, each feature, the whole run."""
-    parts = [f"{name} {value:.1f} s" if isinstance(value, float | int) else f"{name} {value}"
-             for name, value in timings.items()]  # fmt: skip
+def timing_line(timings, features, total, browser=None):
+    """Where the run's time went: set-up, the stack, the browser (and which), each feature, the whole run."""
+    parts = [f"{name} {seconds:.1f} s" for name, seconds in timings.items()]
+    if browser:
+        parts.append(f"browser {browser}")
     seconds = {Path(f.filename).stem: sum(s.duration for s in f.walk_scenarios()) for f in features}
     ran = ", ".join(f"{name} {spent:.1f} s" for name, spent in seconds.items() if spent)
     summary = "harvest: " + ", ".join([*parts, f"whole run {total:.1f} s"])

@@ -12,21 +12,21 @@ class LazyBrowser:
 
     def __init__(self, kind, headed, record):
         self.kind, self.headed, self.record = kind, headed, record
-        self.driver = None
+        self.browser = None
         self.error = None
 
     def get(self):
         if self.error is not None:
             raise self.error  # the same cause would give the same error: no second try
-        if self.driver is None:
+        if self.browser is None:
             try:
                 with self.record.timed("browser start"):
-                    self.driver = browsers.start(self.kind, self.headed)
-                self.record.name("browser", self.driver.name)
+                    self.browser = browsers.start(self.kind, self.headed)
+                self.record.browser_ran(self.browser.name)
             except Exception as error:
                 self.error = error
                 raise
-        return self.driver
+        return self.browser
 
     def fresh(self, url):
         """A new reader in the same browser: no cookies, no storage."""
@@ -36,11 +36,11 @@ class LazyBrowser:
         return browser
 
     def quit(self):
-        driver, self.driver = self.driver, None
-        if driver is None:
+        browser, self.browser = self.browser, None
+        if browser is None:
             return
         try:
-            driver.quit()
+            browser.quit()
         except Exception as error:  # a crashed browser cannot quit cleanly; its driver still goes
             print(f"browser did not quit cleanly: {error}", file=sys.stderr)
 

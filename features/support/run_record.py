@@ -8,11 +8,12 @@ from behave import fixture
 
 
 class RunRecord:
-    """Timings by name and the set-up error, written to path (when given) at every change."""
+    """Timings by name, the browser that ran and the set-up error, written to path (when given)."""
 
     def __init__(self, path=None):
         self.path = path
         self.timings = {}
+        self.browser = None
         self.setup_error = None
 
     @contextmanager
@@ -25,9 +26,9 @@ class RunRecord:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.monotonic() - began, 3)
             self.save()
 
-    def name(self, what, name):
-        """Say what ran (the browser's name and version) beside the timings."""
-        self.timings = {**self.timings, what: name}
+    def browser_ran(self, name):
+        """The browser's name and version, for the timings line."""
+        self.browser = name
         self.save()
 
     def failed_setup(self, error):
@@ -37,7 +38,8 @@ class RunRecord:
     def save(self):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({"timings": self.timings, "setup_error": self.setup_error}))
+            record = {"timings": self.timings, "browser": self.browser, "setup_error": self.setup_error}
+            self.path.write_text(json.dumps(record))
 
 
 @fixture

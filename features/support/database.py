@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from behave import fixture
 
-from support.options import ROOT
+from stack.paths import VAR
 
 
 def database_url(settings_dict):
@@ -39,8 +39,8 @@ def test_database(context, server_url=None, drop=True):
     setup_test_environment()
     if connection.vendor == "sqlite":
         # A file of this run's own, so gunicorn shares it and parallel runs never do.
-        (ROOT / "var").mkdir(exist_ok=True)
-        connection.settings_dict["TEST"]["NAME"] = str(ROOT / "var" / f"harvest-{os.getpid()}.sqlite3")
+        VAR.mkdir(exist_ok=True)
+        connection.settings_dict["TEST"]["NAME"] = str(VAR / f"harvest-{os.getpid()}.sqlite3")
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
     yield database_url(connection.settings_dict)

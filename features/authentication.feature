@@ -81,9 +81,14 @@ Feature: Editors log in to a private portal, and the cache never leaks a private
         | /blog/hello-world/ |
 
     @cache
-    Scenario: A logged-in reader is never served the copy stored for anonymous readers
-      Given a reader has visited "/"
-      And Jack has logged in
+    Scenario Outline: A logged-in reader is never served the copy stored for anonymous readers (<level>)
+      Given Jack has logged in
+      And readers have seen "/" served from <level>
       When Jack visits "/"
       Then the page is rendered by Django
       And Jack sees "Jack"
+
+      Examples:
+        | level               |
+        | memcached           |
+        | nginx's first level |

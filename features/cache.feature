@@ -20,18 +20,11 @@ Feature: Pages are served by nginx straight from memcached
       Then the page is served from memcached
       And the reader sees the same page as the first reader
 
-    Scenario Outline: A page is served from memcached whatever its URI looks like (<kind>)
-      Given a reader has visited "<uri>"
-      When another reader visits "<uri>"
+    Scenario: A page its query string selects is stored under it
+      Given a reader has visited "/?page=1"
+      When another reader visits "/?page=1"
       Then the page is served from memcached
-      And memcached holds the page under md5 of the host and "<uri>"
-
-      Examples:
-        | kind               | uri                       |
-        | query string       | /?page=1                  |
-        | percent-encoding   | /blog/hello%2Dworld/      |
-        | lower-case escape  | /blog/hello%2dworld/      |
-        | empty query string | /blog/hello-world/?       |
+      And memcached holds the page under md5 of the host and "/?page=1"
 
     Scenario: The host in the key is lowercased and has no port
       When a reader visits "/blog/hello-world/" on host "LocalHost"
@@ -42,6 +35,34 @@ Feature: Pages are served by nginx straight from memcached
       When another reader visits "/blog/hello-world/"
       Then the page is served from memcached
       And the page carries the same security headers as the rendered page
+
+    Scenario: For a second after memcached served a page, nginx serves it from its first level
+      Given readers have seen "/blog/hello-world/" served from memcached
+      When another reader visits "/blog/hello-world/"
+      Then the page is served from nginx's first level
+
+  Rule: A page is stored under its own address only, so that no client can fill the cache
+
+    Scenario Outline: Another spelling of a page's address is served, and not stored (<kind>)
+      When a reader visits "<uri>"
+      Then the reader gets a 200 page
+      And memcached holds nothing for "<uri>"
+
+      Examples:
+        | kind                        | uri                      |
+        | a query the page ignores    | /blog/hello-world/?utm=1 |
+        | percent-encoding            | /blog/hello%2Dworld/     |
+        | lower-case escape           | /blog/hello%2dworld/     |
+        | empty query string          | /blog/hello-world/?      |
+        | a page number past the last | /?page=99                |
+        | a page number written oddly | /?page=01                |
+
+    @slow
+    Scenario: A client making up a thousand query strings stores none of them
+      Given a reader has visited "/"
+      When a client asks for "/" with 1000 made-up query strings
+      Then every answer is the page the first reader got
+      And memcached holds the same entries as before, its tag lists unchanged
 
   Rule: A stored page expires by itself
 
@@ -71,10 +92,19 @@ Feature: Pages are served by nginx straight from memcached
       Then the reader gets a 200 page
       And memcached holds nothing for "/blog/hello-world/"
 
-  Rule: A crowd of readers of a page not yet stored costs one render
+  Rule: A crowd costs one render, and no reader waits for a page that will not be stored
 
     @slow
     Scenario: A burst of readers of a page not yet stored costs one render
       When 50 readers ask for "/blog/hello-world/" at the same moment
       Then all 50 readers get the page
       And Django rendered it at most 2 times
+
+    Scenario Outline: A crowd at a page that is never stored does not queue (<page>)
+      When 30 readers ask for "<uri>" at the same moment
+      Then every reader gets a <status> page within a second
+
+      Examples:
+        | page           | uri                 | status |
+        | the login page | /login/             | 200    |
+        | a missing page | /blog/no-such-post/ | 404    |

@@ -93,3 +93,33 @@ Feature: Nobody can make the cache serve what they choose
       When an attacker requests "/" with the header "Cookie: sessionid=forged"
       Then the reader gets a 200 page
       And memcached holds no page at all
+
+  Rule: nginx and Django agree on who has a session: whoever nginx keeps from the shared copy stores nothing
+
+    Scenario Outline: A session cookie written <shape> gets its reader's own page and stores nothing
+      Given the user "Jack" exists with password "jack-secret-1"
+      And readers have seen "/blog/hello-world/" served from memcached
+      And Jack has logged in
+      When Jack visits "/blog/hello-world/" with the session cookie written <shape>
+      Then the page is rendered by Django
+      And Jack sees "Jack"
+
+      Examples:
+        | shape                              |
+        | in a second Cookie header          |
+        | with spaces around its equals sign |
+        | after a tab                        |
+        | without spaces                     |
+
+    Scenario: A request nginx keeps from the shared copy stores nothing, whatever Django reads in it
+      Given the user "Jack" exists with password "jack-secret-1"
+      And Jack has logged in
+      When Jack visits "/blog/hello-world/" with the session cookie written in a second Cookie header
+      Then memcached holds nothing for "/blog/hello-world/"
+
+    Scenario: A request with credentials gets no shared copy, and stores nothing
+      Given readers have seen "/blog/hello-world/" served from memcached
+      And memcached has forgotten "/blog/hello-world/"
+      When an attacker requests "/blog/hello-world/" with the header "Authorization: Basic amFjazpzZWNyZXQ="
+      Then the page is rendered by Django
+      And memcached holds nothing for "/blog/hello-world/"

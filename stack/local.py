@@ -80,6 +80,7 @@ class LocalStack:
 
     def _memcached(self):
         # Items up to 2 MB: the app's own limit (PAGECACHE_MAX_BYTES, 1 MB) is what refuses a big page.
+        # -M: full, it refuses a store rather than evict (the app stores nothing in one that evicts).
         argv = [
             binaries.find("memcached"),
             "-l",
@@ -92,6 +93,7 @@ class LocalStack:
             "64",
             "-I",
             "2m",
+            "-M",
         ]
         if os.geteuid() == 0:
             argv += ["-u", "root"]

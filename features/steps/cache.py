@@ -3,7 +3,7 @@
 from behave import given, then, when
 
 from support import memcached
-from support.http import as_sent, burst
+from support.http import as_sent, burst, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 SECURITY_HEADERS = (
@@ -38,12 +38,22 @@ def step_rendered(context):
     assert cache == "MISS", f"expected a page rendered by Django, got X-Cache={cache!r}"
 
 
+def _assert_served_by(response, level):
+    cache, served_by = response.header("X-Cache"), response.header("X-Cache-Level")
+    assert response.status == 200, f"expected a stored page, got status {response.status}"
+    assert (cache, served_by) == ("HIT", level), (
+        f"expected a hit from {level}, got X-Cache={cache!r}, X-Cache-Level={served_by!r}"
+    )
+
+
 @then("the page is served from memcached")
 def step_hit(context):
-    response = _last(context)
-    cache = response.header("X-Cache")
-    assert response.status == 200, f"expected a stored page, got status {response.status}"
-    assert cache == "HIT", f"expected a memcached hit, got X-Cache={cache!r}"
+    _assert_served_by(_last(context), "memcached")
+
+
+@then("the page is served from nginx's first level")
+def step_l1_hit(context):
+    _assert_served_by(_last(context), "l1")
 
 
 @then("the reader sees the same page as the first reader")
@@ -114,3 +124,41 @@ def step_burst_all_ok(context, count):
 def step_burst_renders(context, renders):
     rendered = sum(1 for r in context.burst if r.header("X-Cache") == "MISS")
     assert rendered <= renders, f"Django rendered the page {rendered} times for {len(context.burst)} readers"
+
+
+@then("every reader gets a {status:d} page within a second")
+def step_burst_answered(context, status):
+    statuses = sorted({r.status for r in context.burst})
+    assert statuses == [status], f"statuses: {statuses}"
+    slowest = max(r.elapsed for r in context.burst)
+    assert slowest < 1.0, f"the slowest of {len(context.burst)} readers waited {slowest * 1000:.0f} ms"
+
+
+def _snapshot(address):
+    """How many entries memcached holds, and what its tag lists say."""
+    tag_lists = [key for key in memcached.all_keys(address) if key.startswith("pagecache:tag:")]
+    with memcached.connected(address) as client:
+        return int(client.stats()[b"curr_items"]), client.get_many(tag_lists)
+
+
+@when('a client asks for "{uri:Text}" with {count:d} made-up query strings')
+def step_junk_variants(context, uri, count):
+    context.snapshot = _snapshot(context.stack.memcached)
+    context.variants = [request(context, f"{uri}?utm={n}") for n in range(count)]
+
+
+@then("every answer is the page the first reader got")
+def step_variants_same(context):
+    first = context.first_response.body
+    differ = [r.uri for r in context.variants if (r.status, r.body) != (200, first)]
+    assert not differ, f"{len(differ)} answers differ from the first reader's page, e.g. {differ[:3]}"
+
+
+@then("memcached holds the same entries as before, its tag lists unchanged")
+def step_same_entries(context):
+    (items, lists), (items_now, _) = context.snapshot, _snapshot(context.stack.memcached)
+    assert items_now == items, f"memcached held {items} entries, it now holds {items_now}"
+    with memcached.connected(context.stack.memcached) as client:
+        lists_now = client.get_many(list(lists))
+    changed = [tag for tag in lists if lists_now.get(tag) != lists[tag]]
+    assert not changed, f"tag lists changed: {changed}"

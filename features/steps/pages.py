@@ -20,13 +20,19 @@ def step_has_visited(context, uri):
     context.first_response = response
 
 
-@given('readers have seen "{uri:Text}" served from memcached')
-def step_seen_from_memcached(context, uri):
-    """A page stored and served by nginx: the precondition of every purge scenario."""
-    first, second = request(context, uri), request(context, uri)
+@given('readers have seen "{uri:Text}" served from {level:Level}')
+def step_seen_from(context, uri, level):
+    """A page stored and served by nginx: the precondition of every purge scenario.
+
+    The first visit stores the page, the second is memcached's, the third (within L1's second) L1's.
+    """
+    first = request(context, uri)
     assert first.status == 200, f"expected {uri} to answer 200, got {first.status}"
-    assert second.header("X-Cache") == "HIT", (
-        f"{uri} was not served from memcached: X-Cache={second.header('X-Cache')!r}"
+    for _ in range({"memcached": 1, "l1": 2}[level]):
+        served = request(context, uri)
+    assert (served.header("X-Cache"), served.header("X-Cache-Level")) == ("HIT", level), (
+        f"{uri} was not served from {level}: X-Cache={served.header('X-Cache')!r}, "
+        f"X-Cache-Level={served.header('X-Cache-Level')!r}"
     )
 
 

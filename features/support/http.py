@@ -25,7 +25,7 @@ class Response:
     headers: object  # http.client's message or requests' headers: both have get()
     body: bytes
     elapsed: float
-    request_headers: dict = field(default_factory=dict)
+    request_headers: list = field(default_factory=list)  # (name, value) pairs, as sent
 
     @property
     def text(self):
@@ -35,7 +35,7 @@ class Response:
         return self.headers.get(name, default)
 
     def describe(self):
-        sent = "".join(f"> {k}: {v}\n" for k, v in self.request_headers.items())
+        sent = "".join(f"> {k}: {v}\n" for k, v in self.request_headers)
         got = "".join(f"< {k}: {v}\n" for k, v in self.headers.items())
         return (
             f"{self.method} {self.uri} (Host: {self.host})\n{sent}"
@@ -44,17 +44,21 @@ class Response:
 
 
 def request(context, uri, method="GET", host=None, headers=None, body=None, timeout=10):
-    """Send one request to nginx, the URI exactly as written, and record it."""
+    """Send one request to nginx, the URI exactly as written, and record it.
+
+    headers: a dict, or (name, value) pairs when a name is sent twice.
+    """
     parts = urlsplit(context.stack.base_url)
-    sent = {"Host": host or context.stack.host, "Connection": "close", **(headers or {})}
-    if body is not None and "Content-Type" not in sent:
-        sent["Content-Type"] = "application/x-www-form-urlencoded"
+    extra = list(headers.items() if isinstance(headers, dict) else headers or [])
+    sent = [("Host", host or context.stack.host), ("Connection", "close"), *extra]
+    if body is not None and "content-type" not in {name.lower() for name, _ in sent}:
+        sent.append(("Content-Type", "application/x-www-form-urlencoded"))
     uri = as_sent(uri)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     began = time.monotonic()
     try:
         connection.putrequest(method, uri, skip_host=True, skip_accept_encoding=True)
-        for name, value in sent.items():
+        for name, value in sent:
             connection.putheader(name, value)
         payload = body.encode() if isinstance(body, str) else body
         if payload is not None:
@@ -66,7 +70,7 @@ def request(context, uri, method="GET", host=None, headers=None, body=None, time
         connection.close()
     elapsed = time.monotonic() - began
     return _record(
-        context, Response(method, uri, sent["Host"], reply.status, reply.headers, content, elapsed, sent)
+        context, Response(method, uri, sent[0][1], reply.status, reply.headers, content, elapsed, sent)
     )
 
 
@@ -75,7 +79,7 @@ def over_session(context, session, uri, method="GET", data=None):
     host = context.stack.host
     reply = session.request(method, context.stack.base_url + uri, data=data, headers={"Host": host},
                             allow_redirects=False, timeout=10)  # fmt: skip
-    sent = dict(reply.request.headers)
+    sent = list(reply.request.headers.items())
     elapsed = reply.elapsed.total_seconds()
     return _record(
         context, Response(method, uri, host, reply.status_code, reply.headers, reply.content, elapsed, sent)

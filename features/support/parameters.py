@@ -25,4 +25,15 @@ def stack_part(text):
 
 register_type(Part=stack_part)
 
-REGISTERED = ("Text", "Part")  # step modules import this name, so the types exist before their steps
+LEVELS = {"memcached": "memcached", "nginx's first level": "l1"}
+
+
+@parse.with_pattern(r"memcached|nginx's first level")
+def cache_level(text):
+    """A cache level as the feature names it, as X-Cache-Level says it."""
+    return LEVELS[text]
+
+
+register_type(Level=cache_level)
+
+REGISTERED = ("Text", "Part", "Level")  # step modules import this name, so the types exist before their steps

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from blog.models import Post
 from pagecache.tags import tag_response
+from pagecache.variants import declare_query
 
 PAGE_SIZE = 10
 
@@ -14,6 +15,8 @@ def index(request):
     posts = Post.objects.published().select_related("author")
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     response = render(request, "blog/index.html", {"page": page})
+    if "page" in request.GET:  # stored as ?page=N only for an existing N, written as the links write it
+        declare_query(response, page=page.number)
     return tag_response(response, "post-list")
 
 

@@ -1,10 +1,31 @@
-"""Stores each cacheable rendered page in memcached for nginx, and marks rendered pages MISS."""
+"""Stores each cacheable rendered page in memcached for nginx, and marks every page's origin.
+
+Two middlewares, the first and the last of MIDDLEWARE. PageCacheMiddleware, outermost, sees
+the response exactly as the reader gets it: it decides, stores and marks. StoredCopyMiddleware,
+innermost, answers a reader who arrived while another rendered the same page with the copy
+that render stored (pagecache.renders), through every other middleware like a rendered page.
+
+X-Cache says MISS on a rendered page and HIT on a stored copy; nginx's own hits add their level
+(X-Cache-Level: memcached or l1), the app's stored copies say X-Cache-Level: app.
+"""
 
 from django.conf import settings
+from django.http import HttpResponse
 
-from pagecache import keys, rules, store, tags
+from pagecache import keys, renders, rules
 
 NGINX_KEY_HEADER = "HTTP_X_PAGE_KEY"
+
+
+def _storable_key(request):
+    """The page's key when a response to this request may be stored at all, else None."""
+    if rules.request_refusal(request) is not None:
+        return None
+    key = keys.key_for_request(request)
+    # nginx sends the key it computed (a header it always overwrites). A request whose key
+    # differs, e.g. an absolute-form request line, is served but never stored.
+    nginx_key = request.META.get(NGINX_KEY_HEADER)
+    return key if nginx_key is None or nginx_key == key else None
 
 
 class PageCacheMiddleware:
@@ -14,15 +35,40 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        response["X-Cache"] = "MISS"
-        if rules.refusal(request, response) is None:
-            key = keys.key_for_request(request)
-            # nginx sends the key it computed (a header it always overwrites). A request whose
-            # key differs, e.g. an absolute-form request line, is served but never stored.
-            nginx_key = request.META.get(NGINX_KEY_HEADER)
-            if nginx_key is None or nginx_key == key:
-                ttl = settings.PAGECACHE_TTL
-                if store.set_page(key, response.content, ttl):
-                    tags.remember(key, getattr(response, "pagecache_tags", ()), ttl)
+        key = _storable_key(request)
+        if key is None:
+            return _mark(self.get_response(request), "MISS")
+        render = request.pagecache_render = renders.Render(key)
+        try:
+            response = self.get_response(request)
+            if getattr(response, "pagecache_stored_copy", False):
+                return _mark(response, "HIT", "app")
+            if rules.refusal(request, response) is None:
+                page_tags = getattr(response, "pagecache_tags", ())
+                render.store(response.content, page_tags, settings.PAGECACHE_TTL)
+            return _mark(response, "MISS")
+        finally:
+            render.release()
+
+
+class StoredCopyMiddleware:
+    """Innermost middleware: a reader who waited for another's render gets what it stored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        render = getattr(request, "pagecache_render", None)
+        body = render.wait_for_page() if render is not None else None
+        if body is None:
+            return self.get_response(request)
+        response = HttpResponse(body, content_type="text/html; charset=utf-8")
+        response.pagecache_stored_copy = True
         return response
+
+
+def _mark(response, cache, level=None):
+    response["X-Cache"] = cache
+    if level:
+        response["X-Cache-Level"] = level
+    return response

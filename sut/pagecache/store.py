@@ -66,6 +66,48 @@ def get(key):
     return _guarded(lambda: client().get(key), None)
 
 
+def get_many(keys):
+    """The keys found, as a dict; None when memcached does not answer."""
+    return _guarded(lambda: client().get_many(keys), None)
+
+
+def add(key, value, ttl):
+    """Store value only if key holds nothing; True when this call stored it."""
+    return _guarded(lambda: client().add(key, value, expire=ttl, noreply=False), False)
+
+
+def incr(key):
+    """Add one to a counter; None when it does not exist (or memcached does not answer)."""
+    return _guarded(lambda: client().incr(key, 1, noreply=False), None)
+
+
+def delete(key):
+    return _guarded(lambda: client().delete(key, noreply=False), False)
+
+
+_evictions = {}  # server: (evictions on, when checked)
+EVICTIONS_RECHECK = 60.0
+
+
+def never_evicts():
+    """True when memcached runs with -M: it refuses a store rather than drop another item.
+
+    A memcached that evicts may drop a tag list before the pages it names, which then no purge
+    could reach; the page cache stores nothing there (and says so once a minute).
+    """
+    server, now = _server(), time.monotonic()
+    evicts, checked = _evictions.get(server, (None, -EVICTIONS_RECHECK))
+    if evicts is None or now - checked >= EVICTIONS_RECHECK:
+        reported = _guarded(lambda: client().stats("settings"), None)
+        if reported is None:
+            return False
+        evicts = reported.get(b"evictions") != b"off"
+        _evictions[server] = (evicts, now)
+        if evicts:
+            log.warning("memcached at %s evicts items: start it with -M; no page is stored", server)
+    return not evicts
+
+
 def append(key, value, ttl):
     """Append to a list kept as a string; create it if it does not exist yet."""
 

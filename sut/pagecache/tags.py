@@ -12,12 +12,11 @@ def tag_response(response, *tags):
 
 
 def remember(key, tags, ttl):
-    """Record that the page stored under key shows each tag's content.
+    """Record that the page stored under key shows each tag's content; False if a list refused.
 
     The list's lifetime is renewed on every append, so it outlives every page it names.
     """
-    for tag in tags:
-        store.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl)
+    return all([store.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl) for tag in tags])
 
 
 def pages_tagged(tag):

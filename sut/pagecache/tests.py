@@ -7,14 +7,15 @@ import socket
 import subprocess
 import threading
 import time
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, SimpleTestCase, override_settings
+from pymemcache.exceptions import MemcacheServerError
 
-from pagecache import keys, purge, rules, store, tags
-from pagecache.middleware import PageCacheMiddleware
+from pagecache import keys, purge, renders, rules, store, tags, variants
+from pagecache.middleware import PageCacheMiddleware, StoredCopyMiddleware
 
 
 def md5(text):
@@ -86,6 +87,29 @@ class RuleTests(SimpleTestCase):
     def test_anonymous_html_get_is_stored(self):
         self.assertIsNone(rules.refusal(anonymous_get(), html()))
 
+    def test_a_request_nginx_kept_from_the_caches_is_refused(self):
+        self.assertIn("nginx", rules.refusal(anonymous_get(HTTP_X_SKIP_MEMCACHED="1"), html()))
+
+    def test_a_query_the_page_does_not_declare_is_refused(self):
+        request = anonymous_get("/", RAW_URI="/?utm=1")
+        self.assertIn("own address", rules.refusal(request, html()))
+
+    def test_a_declared_query_in_canonical_form_is_stored(self):
+        request = anonymous_get("/", RAW_URI="/?page=2")
+        self.assertIsNone(rules.refusal(request, variants.declare_query(html(), page=2)))
+        for raw in ("/?page=02", "/?page=2&page=2", "/?page=2&x=1", "/?"):
+            with self.subTest(raw=raw):
+                request = anonymous_get("/", RAW_URI=raw)
+                self.assertIsNotNone(rules.refusal(request, variants.declare_query(html(), page=2)))
+
+    def test_a_path_spelled_otherwise_than_django_writes_it_is_refused(self):
+        for raw in ("/blog/a%2Db/", "/blog/caf%c3%a9/"):
+            with self.subTest(raw=raw):
+                request = anonymous_get(raw, RAW_URI=raw)
+                self.assertIn("own address", rules.refusal(request, html()))
+        request = anonymous_get("/blog/caf%C3%A9/", RAW_URI="/blog/caf%C3%A9/")
+        self.assertIsNone(rules.refusal(request, html()))
+
     def test_vary_cookie_alone_is_allowed(self):
         self.assertIsNone(rules.refusal(anonymous_get(), html(Vary="Cookie")))
 
@@ -142,11 +166,12 @@ class RuleTests(SimpleTestCase):
 class Memcached:
     """A real memcached on a free loopback port, for the tests that store."""
 
-    def __init__(self):
+    def __init__(self, *options):
         from stack.ports import free_port
 
         self.port = free_port()
-        argv = [shutil.which("memcached") or "/usr/bin/memcached", "-l", "127.0.0.1", "-p", str(self.port)]
+        program = shutil.which("memcached") or "/usr/bin/memcached"
+        argv = [program, "-l", "127.0.0.1", "-p", str(self.port), *(options or ["-M"])]
         if os.geteuid() == 0:
             argv += ["-u", "root"]
         self.process = subprocess.Popen(argv)
@@ -197,7 +222,7 @@ class MiddlewareTests(SimpleTestCase):
     def test_stores_raw_body_under_nginx_key_and_marks_miss(self):
         request = anonymous_get("/p/", HTTP_HOST="localhost:8080")
         request.META["RAW_URI"] = "/p/?a=1"
-        response = self.render(request, html("<p>caf\u00e9</p>"))
+        response = self.render(request, variants.declare_query(html("<p>caf\u00e9</p>"), a=1))
         self.assertEqual(response["X-Cache"], "MISS")
         self.assertEqual(store.get(md5("localhost/p/?a=1")), "<p>caf\u00e9</p>".encode())
 
@@ -231,6 +256,73 @@ class MiddlewareTests(SimpleTestCase):
         reply = store.client().raw_command(f"mg {md5('localhost/t/')} t".encode(), b"\r\n")
         ttl = int(reply.decode().split(" t", 1)[1])
         self.assertTrue(0 < ttl <= 60, reply)
+
+    def test_a_render_begun_before_a_purge_stores_nothing(self):
+        render = renders.Render(md5("localhost/r/"))
+        purge.purge_tags(["post:1"])
+        self.assertFalse(render.store(b"old", ["post:1"], 60))
+        self.assertIsNone(store.get(md5("localhost/r/")))
+
+    def test_a_purge_between_store_and_check_deletes_the_page(self):
+        render, set_page = renders.Render(md5("localhost/r/")), store.set_page
+
+        def set_then_purge(*args):
+            stored = set_page(*args)
+            purge.purge_tags(["post:2"])
+            return stored
+
+        with mock.patch.object(store, "set_page", set_then_purge):
+            self.assertFalse(render.store(b"old", ["post:1"], 60))
+        self.assertIsNone(store.get(md5("localhost/r/")))
+
+    def test_a_page_no_tag_list_can_name_is_not_stored(self):
+        size = 1024 * 1024  # the largest list memcached takes, to within less than one more key
+        while not _stored(tags.TAG_PREFIX + "post:9", b"k" * size):
+            size -= 16
+        self.render(anonymous_get("/full/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:9"))
+        self.assertIsNone(store.get(md5("localhost/full/")))
+
+    def test_a_reader_who_waits_gets_the_page_the_first_render_stores(self):
+        first, second = renders.Render(md5("localhost/w/")), renders.Render(md5("localhost/w/"))
+        self.assertTrue(first.holds_lease)
+        self.assertFalse(second.holds_lease)
+        threading.Timer(0.05, lambda: first.store(b"<p>once</p>", [], 60)).start()
+        self.assertEqual(second.wait_for_page(), b"<p>once</p>")
+
+    def test_a_reader_who_waits_renders_at_once_when_nothing_is_stored(self):
+        first, second = renders.Render(md5("localhost/w/")), renders.Render(md5("localhost/w/"))
+        threading.Timer(0.05, first.release).start()
+        began = time.monotonic()
+        self.assertIsNone(second.wait_for_page())
+        self.assertLess(time.monotonic() - began, renders.WAIT)
+
+    def test_the_waiting_reader_is_answered_with_the_stored_copy(self):
+        key = md5("localhost/w/")
+        holder = renders.Render(key)
+        request = anonymous_get("/w/", HTTP_HOST="localhost")
+        threading.Timer(0.05, lambda: holder.store(b"<p>stored</p>", [], 60)).start()
+        response = PageCacheMiddleware(StoredCopyMiddleware(lambda r: html("<p>rendered</p>")))(request)
+        served = (response.content, response["X-Cache"], response["X-Cache-Level"])
+        self.assertEqual(served, (b"<p>stored</p>", "HIT", "app"))
+
+
+def _stored(key, value):
+    try:
+        return store.client().set(key, value, noreply=False)
+    except MemcacheServerError:  # object too large
+        return False
+
+
+@skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
+class EvictingMemcachedTests(SimpleTestCase):
+    def test_nothing_is_stored_in_a_memcached_that_evicts(self):
+        memcached = Memcached("-m", "64")
+        try:
+            with override_settings(PAGECACHE_MEMCACHED=memcached.address):
+                PageCacheMiddleware(lambda r: html())(anonymous_get("/e/", HTTP_HOST="localhost"))
+                self.assertIsNone(store.get(md5("localhost/e/")))
+        finally:
+            memcached.stop()
 
 
 class UnavailableMemcachedTests(SimpleTestCase):

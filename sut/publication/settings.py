@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A reader who arrived while another rendered the same page gets the copy it stored.
+    "pagecache.middleware.StoredCopyMiddleware",
 ]
 
 ROOT_URLCONF = "publication.urls"

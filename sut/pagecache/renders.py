@@ -1,0 +1,104 @@
+"""A page rendered once for a crowd, and never stored after a purge that followed its start.
+
+Both promises are kept with memcached's own operations, under keys nginx never reads (a page
+key holds a page and nothing else):
+
+- **One render for a crowd.** A request that missed takes the page's *lease* (`add`: one holder
+  at a time, for LEASE_SECONDS at most) and renders. The others wait, polling every POLL
+  seconds: they get memcached's copy the moment the holder stored it, and render the page
+  themselves the moment the holder let go of the lease without storing (a page never stored,
+  such as the login page or a 404: a burst of those never queues behind a lock). Nobody waits
+  longer than WAIT.
+
+- **A purge wins over every render in flight.** Every purge first advances one *generation*
+  counter. A render reads the generation before the view reads any content; at the end it
+  lists the page under its tags, checks the generation, stores the page, and checks again,
+  deleting the page if a purge came in between. Either the purge advanced the generation before
+  the second check, and the render deletes what it stored; or it did so after, and then it read
+  the tag lists after the render had listed the page, so the purge deletes it. Either way no
+  page read before a purge outlives it. A render that cannot list its page under every tag
+  (a list at memcached's item limit, memcached out of memory) stores nothing: a page nobody
+  could purge is never stored.
+"""
+
+import time
+import uuid
+
+from pagecache import store, tags
+
+GENERATION_KEY = "pagecache:generation"
+LEASE_PREFIX = "pagecache:lease:"
+LEASE_SECONDS = 2
+POLL = 0.005
+WAIT = 0.5
+
+
+def generation(value=None):
+    """The purge generation now, created on first use; None when memcached does not answer."""
+    value = value or store.get(GENERATION_KEY)
+    if value is None:
+        store.add(GENERATION_KEY, _fresh_start(), 0)
+        value = store.get(GENERATION_KEY)
+    return value
+
+
+def advance():
+    """Called by every purge before it deletes anything: renders begun earlier store nothing."""
+    if store.incr(GENERATION_KEY) is None and not store.add(GENERATION_KEY, _fresh_start(), 0):
+        store.incr(GENERATION_KEY)
+
+
+def _fresh_start():
+    # A counter memcached lost (a restart) starts again elsewhere: an old reading never matches.
+    return str(time.time_ns()).encode("ascii")
+
+
+class Render:
+    """One request's render of the page stored under key."""
+
+    def __init__(self, key):
+        self.key = key
+        self.lease = LEASE_PREFIX + key
+        found = store.get_many([GENERATION_KEY, key])
+        # memcached not answering: the page is rendered and not stored, at the cost of one timeout.
+        self.generation = None if found is None else generation(found.get(GENERATION_KEY))
+        self.stored_copy = None if found is None else found.get(key)
+        self.holds_lease = False
+        if self.stored_copy is None and self.generation is not None:
+            self.holds_lease = store.add(self.lease, uuid.uuid4().hex.encode("ascii"), LEASE_SECONDS)
+
+    def wait_for_page(self):
+        """The stored page once another request's render stored it; None: render it yourself."""
+        if self.stored_copy is not None:
+            return self.stored_copy
+        if self.holds_lease or self.generation is None:
+            return None
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            time.sleep(POLL)
+            found = store.get_many([self.key, self.lease])
+            if found is None:
+                return None
+            if self.key in found:
+                return found[self.key]
+            if self.lease not in found:
+                return None
+        return None
+
+    def store(self, body, page_tags, ttl):
+        """Store the page unless a purge began after this render did; True when it is stored."""
+        if not self.holds_lease or not store.never_evicts():
+            return False
+        if not tags.remember(self.key, page_tags, ttl):
+            return False
+        if generation() != self.generation or not store.set_page(self.key, body, ttl):
+            return False
+        if generation() != self.generation:
+            store.delete(self.key)
+            return False
+        return True
+
+    def release(self):
+        if self.holds_lease:
+            store.delete(self.lease)
+            self.holds_lease = False

@@ -40,3 +40,27 @@ Feature: The cache forgets a page the moment its content changes
       And the editor "Erin" exists with password "a-long-secret"
       When Erin changes the title of "Hello world" to "Hello from the admin" in the admin
       Then within 2 seconds readers of "/blog/hello-world/" see "Hello from the admin"
+
+  Rule: A render under way when a post changes never leaves the old page stored
+
+    Scenario Outline: A page being rendered when its post gets a new title shows the new title within 2 seconds (<uri>)
+      Given a reader's render of "<uri>" has read "Hello world" and is paused
+      When an editor changes the title of "Hello world" to "Hello again"
+      And the paused render finishes
+      Then within 2 seconds readers of "<uri>" see "Hello again"
+
+      Examples:
+        | uri                |
+        | /blog/hello-world/ |
+        | /                  |
+
+    Scenario Outline: A post being rendered when it is taken down (<how>) is gone for readers within 2 seconds
+      Given a reader's render of "/blog/hello-world/" has read "Hello world" and is paused
+      When <taking it down>
+      And the paused render finishes
+      Then within 2 seconds readers of "/blog/hello-world/" get the site's page-not-found page
+
+      Examples:
+        | how         | taking it down                  |
+        | deleted     | an editor deletes "Hello world" |
+        | unpublished | an editor unpublishes "Hello world" |

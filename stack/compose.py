@@ -144,6 +144,15 @@ class ComposeStack:
             self.frozen.discard(name)
             self.compose("unpause", SERVICES[name])
 
+    def arm_pause(self, post_id):
+        raise StackError("the pause point of the race scenarios runs on the local stack only")
+
+    def paused_worker(self):
+        raise StackError("the pause point of the race scenarios runs on the local stack only")
+
+    def resume(self, worker):
+        pass
+
     def clear_l1(self):
         self.compose("exec", "-T", "web", "sh", "-c", "rm -rf /tmp/l1/*")
 

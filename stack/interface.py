@@ -34,6 +34,15 @@ class Stack(Protocol):
     def heal(self) -> None:
         """Every program running and answering again."""
 
+    def arm_pause(self, post_id: int) -> None:
+        """The next app worker to read the post stops right after reading it (the race scenarios)."""
+
+    def paused_worker(self) -> int:
+        """The pid of the worker stopped at the pause point, once it has stopped."""
+
+    def resume(self, worker: int) -> None:
+        """Let the paused worker go on."""
+
     def clear_l1(self) -> None:
         """Empty nginx's first level."""
 

@@ -6,7 +6,7 @@ import signal
 import tempfile
 from pathlib import Path
 
-from stack import binaries, health, nginx
+from stack import binaries, health, nginx, pause_point
 from stack.interface import StackError
 from stack.paths import SUT
 from stack.ports import LOOPBACK, free_port, web_port
@@ -20,7 +20,9 @@ class LocalStack:
 
     owns_database = False
 
-    def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None):
+    def __init__(
+        self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None, pause_point=False
+    ):
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers
@@ -33,6 +35,8 @@ class LocalStack:
         self.web_port = web_port(port)
         self.children = {}
         self.frozen = set()
+        # The race scenarios' pause point (stack/pause_point.py): off for benchmarks.
+        self.pause_dir = self.run_dir / "pause" if pause_point else None
 
     # Addresses, for steps and for people (the browser runs here, so it uses the same).
     @property
@@ -111,7 +115,12 @@ class LocalStack:
             "--error-logfile", "-",
             "--graceful-timeout", "2",
         ]  # fmt: skip
-        return Child("gunicorn", argv, self.log_dir / "gunicorn.log", env=self.app_env(), cwd=SUT)
+        env = self.app_env()
+        if self.pause_dir is not None:
+            self.pause_dir.mkdir(exist_ok=True)
+            argv += ["--config", pause_point.__file__]
+            env[pause_point.FOLDER] = str(self.pause_dir)
+        return Child("gunicorn", argv, self.log_dir / "gunicorn.log", env=env, cwd=SUT)
 
     def _nginx(self):
         program = binaries.find("nginx")
@@ -179,6 +188,18 @@ class LocalStack:
         if name in self.frozen:
             self.frozen.discard(name)
             self.children[name].signal(signal.SIGCONT)
+
+    def arm_pause(self, post_id):
+        """The next app worker to read the post stops right after reading it."""
+        if self.pause_dir is None:
+            raise StackError("this stack was started without its pause point")
+        pause_point.arm(self.pause_dir, post_id)
+
+    def paused_worker(self):
+        return pause_point.paused_worker(self.pause_dir)
+
+    def resume(self, worker):
+        pause_point.resume(self.pause_dir, worker)
 
     def clear_l1(self):
         """Empty nginx's first level: nginx takes a cache file that is gone for a miss."""

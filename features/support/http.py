@@ -69,7 +69,7 @@ def request(context, uri, method="GET", host=None, headers=None, body=None, time
     finally:
         connection.close()
     elapsed = time.monotonic() - began
-    return _record(
+    return record(
         context, Response(method, uri, sent[0][1], reply.status, reply.headers, content, elapsed, sent)
     )
 
@@ -81,12 +81,12 @@ def over_session(context, session, uri, method="GET", data=None):
                             allow_redirects=False, timeout=10)  # fmt: skip
     sent = list(reply.request.headers.items())
     elapsed = reply.elapsed.total_seconds()
-    return _record(
+    return record(
         context, Response(method, uri, host, reply.status_code, reply.headers, reply.content, elapsed, sent)
     )
 
 
-def _record(context, response):
+def record(context, response):
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response
 
@@ -106,5 +106,5 @@ def form_token(html):
 def burst(context, uri, count):
     """count readers asking for uri at the same moment; their responses."""
     answers = at_once(count, lambda: request(SimpleNamespace(stack=context.stack), uri, timeout=30))
-    _record(context, answers[-1])
+    record(context, answers[-1])
     return answers

@@ -17,7 +17,7 @@ def launcher(options):
         raise ValueError(f"unknown stack {options.stack!r}: use local or compose")
     from stack.local import LocalStack
 
-    return LocalStack(env={"DEBUG": "1"} if options.debug else {}, port=options.port)
+    return LocalStack(env={"DEBUG": "1"} if options.debug else {}, port=options.port, pause_point=True)
 
 
 @fixture

@@ -55,10 +55,11 @@ def wrk(url, duration_args=WRK):
     out = subprocess.run([shutil.which("wrk"), *duration_args, url], capture_output=True, text=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     latency = {p: _ms(re.search(rf"^\s+{p}%\s+([\d.]+\w+)", out, re.M)[1]) for p in ("50", "99")}
+    slowest = _ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+\w+)", out, re.M)[1])
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors[1]} error responses during the run:\n{out}")
-    return {"rps": rate, "p50_ms": latency["50"], "p99_ms": latency["99"]}
+    return {"rps": rate, "p50_ms": latency["50"], "p99_ms": latency["99"], "max_ms": slowest}
 
 
 def _median(rows):

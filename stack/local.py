@@ -20,9 +20,8 @@ class LocalStack:
 
     owns_database = False
 
-    def __init__(
-        self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None, pause_point=False
-    ):
+    def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None,
+                 pause_point=False):  # fmt: skip
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers

@@ -9,6 +9,7 @@ meanwhile, then sends SIGCONT. Nothing here runs unless PAUSE_POINT_DIR is set, 
 code knows nothing of it. Only the standard library is imported: gunicorn executes the file.
 """
 
+import contextlib
 import os
 import signal
 import time
@@ -22,8 +23,9 @@ def post_worker_init(worker):
     folder = os.environ.get(FOLDER)
     if not folder:
         return
-    from blog.models import Post
     from django.db.models.signals import post_init
+
+    from blog.models import Post
 
     armed = Path(folder, "armed")
 
@@ -62,10 +64,8 @@ def paused_worker(folder, timeout=10.0):
 def resume(folder, pid):
     Path(folder, f"paused-{pid}").unlink(missing_ok=True)
     Path(folder, "armed").unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGCONT)
-    except ProcessLookupError:
-        pass
 
 
 def _stopped(pid):

@@ -12,10 +12,10 @@ key holds a page and nothing else):
 
 - **A purge wins over every render in flight.** Every purge first advances one *generation*
   counter. A render reads the generation before the view reads any content; at the end it
-  lists the page under its tags, checks the generation, stores the page, and checks again,
-  deleting the page if a purge came in between. Either the purge advanced the generation before
-  the second check, and the render deletes what it stored; or it did so after, and then it read
-  the tag lists after the render had listed the page, so the purge deletes it. Either way no
+  lists the page under its tags, stores it, and checks the generation, deleting the page if a
+  purge came in between. Either the purge advanced the generation before the check, and the
+  render deletes what it stored; or it did so after, and then it read the tag lists after the
+  render had listed the page, so the purge deletes it. Either way no
   page read before a purge outlives it. A render that cannot list its page under every tag
   (a list at memcached's item limit, memcached out of memory) stores nothing: a page nobody
   could purge is never stored.
@@ -89,9 +89,7 @@ class Render:
         """Store the page unless a purge began after this render did; True when it is stored."""
         if not self.holds_lease or not store.never_evicts():
             return False
-        if not tags.remember(self.key, page_tags, ttl):
-            return False
-        if generation() != self.generation or not store.set_page(self.key, body, ttl):
+        if not tags.remember(self.key, page_tags, ttl) or not store.set_page(self.key, body, ttl):
             return False
         if generation() != self.generation:
             store.delete(self.key)
@@ -100,5 +98,5 @@ class Render:
 
     def release(self):
         if self.holds_lease:
-            store.delete(self.lease)
+            store.delete(self.lease, wait=False)
             self.holds_lease = False

@@ -81,8 +81,8 @@ def incr(key):
     return _guarded(lambda: client().incr(key, 1, noreply=False), None)
 
 
-def delete(key):
-    return _guarded(lambda: client().delete(key, noreply=False), False)
+def delete(key, wait=True):
+    return _guarded(lambda: client().delete(key, noreply=not wait), False)
 
 
 _evictions = {}  # server: (evictions on, when checked)

@@ -14,9 +14,16 @@ def tag_response(response, *tags):
 def remember(key, tags, ttl):
     """Record that the page stored under key shows each tag's content; False if a list refused.
 
-    The list's lifetime is renewed on every append, so it outlives every page it names.
+    The list's lifetime is renewed on every append, so it outlives every page it names. A list
+    that cannot grow (memcached's item limit: a page re-rendered for weeks is listed each time)
+    is emptied with the pages it names, which are then rendered afresh and listed again.
     """
-    return all([store.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl) for tag in tags])
+    listed = True
+    for tag in tags:
+        if not store.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl):
+            store.delete_many([*set(pages_tagged(tag)), TAG_PREFIX + tag])
+            listed = False
+    return listed
 
 
 def pages_tagged(tag):

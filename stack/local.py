@@ -25,7 +25,7 @@ class LocalStack:
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers
-        self.nginx_options = dict(nginx_options or {})  # e.g. worker_processes, l1_seconds (bench)
+        self.nginx_options = dict(nginx_options or {})  # e.g. worker_processes, l1 (bench)
         self.run_dir = Path(tempfile.mkdtemp(prefix="stack-"))
         self.log_dir = self.run_dir / "logs"
         self.log_dir.mkdir()

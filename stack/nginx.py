@@ -6,18 +6,17 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 ERROR_PAGES = Path(__file__).resolve().parent.parent / "sut" / "templates"
-# How long nginx's first level keeps a page memcached served: the longest a purged page is seen.
-L1_SECONDS = 1
 
 
 def render(
     *, listen, memcached, app, run_dir, log_dir=None, modules=(), worker_processes=1,
-    error_pages=ERROR_PAGES, error_log=None, access_log=None, user=None, l1_seconds=L1_SECONDS,
+    error_pages=ERROR_PAGES, error_log=None, access_log=None, user=None, l1=True,
 ):  # fmt: skip
     """The config text; modules are .so paths to load (empty where nginx has them built in).
 
     Logs go to files in log_dir, or where error_log and access_log say (/dev/stderr in a container).
     user: the workers' user; by default root when run as root (else the directive is left out).
+    l1: False for no first level (the classic design, for bench).
     """
     if user is None:
         user = "root" if os.geteuid() == 0 else ""
@@ -36,8 +35,7 @@ def render(
         # a stream (a container's stdout) line by line.
         access_log_buffer="" if access_log else " buffer=64k flush=1s",
         error_pages=error_pages,
-        l1_seconds=l1_seconds,
-        l1_zone="l1" if l1_seconds else "off",  # 0: no first level (the classic design, for bench)
+        l1_zone="l1" if l1 else "off",
     )
 
 

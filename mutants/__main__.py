@@ -1,0 +1,179 @@
+"""`make mutants`: break one rule at a time in a scratch copy of the checkout; harvest must go red.
+
+Each mutant of mutants/catalogue.toml names a rule, a file, the exact text it replaces and the
+smallest harvest selection expected to catch it. Every mutant is applied alone to a copy of the
+checkout (never the working tree) and that copy's harvest runs its selection, several copies at
+a time, each with its own stack and ports. First the unmutated copy runs every selection: a
+mutant counts as caught only where the same selection passes without it.
+
+The table goes to reports/mutants.md. Exit status 1 when a mutant survives, when the baseline
+fails, or when a mutant's text no longer occurs exactly once in its file (the catalogue drifted).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = Path(__file__).resolve().parent / "catalogue.toml"
+TIMEOUT = 600
+FAILING = re.compile(r"^\s+(features/\S+:\d+)\s+(.*)$", re.M)
+
+
+@dataclass
+class Mutant:
+    rule: str
+    file: str
+    old: str
+    new: str
+    select: list
+
+    def drift(self):
+        """Why the mutant no longer applies, or None."""
+        path = ROOT / self.file
+        if not path.exists():
+            return f"{self.file} does not exist"
+        count = path.read_text().count(self.old)
+        return None if count == 1 else f"its text occurs {count} times in {self.file}"
+
+
+@dataclass
+class Outcome:
+    caught: bool
+    red: list
+    seconds: float
+    detail: str = ""
+
+
+def load(path=CATALOGUE):
+    entries = tomllib.loads(path.read_text())["mutant"]
+    return [Mutant(e["rule"], e["file"], e["old"], e["new"], e["select"]) for e in entries]
+
+
+def _checkout_files():
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    return [name for name in listed.decode().split("\0") if name and (ROOT / name).is_file()]
+
+
+def scratch_copy(files, mutant=None):
+    """A copy of the checkout's files in a new folder, with the mutant applied."""
+    copy = Path(tempfile.mkdtemp(prefix="mutant-"))
+    for name in files:
+        target = copy / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    if mutant is not None:
+        path = copy / mutant.file
+        path.write_text(path.read_text().replace(mutant.old, mutant.new, 1))
+    return copy
+
+
+def harvest(copy, select):
+    """Run the copy's own harvest on a selection: (exit status, output, seconds)."""
+    began = time.monotonic()
+    reports = str(copy / "reports")
+    argv = [sys.executable, "-m", "harvest", *select, "--tag=-browser", "-v", "1", "--reports", reports]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HARVEST", "PYTHONPATH"))}
+    try:
+        done = subprocess.run(argv, cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+        status, output = done.returncode, done.stdout + done.stderr
+    except subprocess.TimeoutExpired as error:
+        status, output = -1, f"timed out after {TIMEOUT} s\n{error.stdout or ''}"
+    return status, output, time.monotonic() - began
+
+
+def try_mutant(files, mutant):
+    copy = scratch_copy(files, mutant)
+    try:
+        status, output, seconds = harvest(copy, mutant.select)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    red = [f"{where} {name.strip()}" for where, name in FAILING.findall(output)]
+    if status == 0:
+        return Outcome(False, [], seconds)
+    if not red:
+        last = output.strip().splitlines()[-1:] or ["no output"]
+        return Outcome(True, [], seconds, f"harvest exited {status}: {last[0]}")
+    return Outcome(True, red, seconds)
+
+
+def baseline(files, mutants):
+    """Every selection of the catalogue, passing on the unmutated copy: None, or what failed."""
+    selections = {tuple(m.select) for m in mutants}
+    copy = scratch_copy(files)
+    try:
+        for select in sorted(selections):
+            status, output, _ = harvest(copy, list(select))
+            if status != 0:
+                return f"harvest {' '.join(select)} fails without any mutant:\n{output[-2000:]}"
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    return None
+
+
+def table(results):
+    lines = ["| rule | file | caught | went red | seconds |", "| --- | --- | --- | --- | ---: |"]
+    for mutant, outcome in results:
+        red = "<br>".join(outcome.red[:4]) + (f" (+{len(outcome.red) - 4})" if len(outcome.red) > 4 else "")
+        verdict = "caught" if outcome.caught else "**survived**"
+        cells = [mutant.rule, f"`{mutant.file}`", verdict, red or outcome.detail, f"{outcome.seconds:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="mutants", description=__doc__.splitlines()[0])
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="copies at a time")
+    parser.add_argument("-k", "--only", help="only the mutants whose rule contains this text")
+    parser.add_argument("--report", default=str(ROOT / "reports" / "mutants.md"))
+    options = parser.parse_args(argv)
+    mutants = load()
+    if options.only:
+        mutants = [m for m in mutants if options.only.lower() in m.rule.lower()]
+    drifted = [(m, m.drift()) for m in mutants if m.drift()]
+    for mutant, why in drifted:
+        print(f"mutants: the catalogue drifted: {mutant.rule!r}: {why}", file=sys.stderr)
+    if drifted:
+        return 1
+    began, files = time.monotonic(), _checkout_files()
+    print("mutants: the baseline (every selection, unmutated) ...", flush=True)
+    failure = baseline(files, mutants)
+    if failure:
+        print(f"mutants: {failure}", file=sys.stderr)
+        return 1
+    print(f"mutants: {len(mutants)} mutants, {options.jobs} at a time ...", flush=True)
+    results = []
+    with ThreadPoolExecutor(options.jobs) as pool:
+        futures = [(m, pool.submit(try_mutant, files, m)) for m in mutants]
+        for number, (mutant, future) in enumerate(futures, 1):
+            outcome = future.result()
+            results.append((mutant, outcome))
+            verdict = "caught" if outcome.caught else "SURVIVED"
+            seconds = f"{outcome.seconds:.0f} s"
+            print(f"mutants: [{number}/{len(mutants)}] {verdict}: {mutant.rule} ({seconds})", flush=True)
+    survived = [m for m, o in results if not o.caught]
+    summary = (
+        f"{len(results) - len(survived)} of {len(results)} mutants caught by harvest, "
+        f"{len(survived)} survived; {time.monotonic() - began:.0f} s with {options.jobs} at a time."
+    )
+    report = Path(options.report)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(f"# Mutants\n\n{summary}\n\n{table(results)}")
+    print(f"mutants: {summary} Table: {report}")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HARVEST_ARGS ?=
 
-.PHONY: harvest test suite unit sut-tests project-tests lint format deps venv bench clean
+.PHONY: harvest test suite unit sut-tests project-tests lint format deps venv bench mutants clean
 
 harvest: deps venv
 	$(BIN)/harvest $(HARVEST_ARGS)
@@ -48,3 +48,7 @@ bench: deps venv
 
 clean:
 	rm -rf $(VENV) reports var *.egg-info
+
+# Break one rule at a time in scratch copies of the checkout: harvest must catch every one.
+mutants: venv
+	$(BIN)/python -m mutants $(MUTANTS_ARGS)

@@ -92,6 +92,26 @@ Feature: Pages are served by nginx straight from memcached
       Then the reader gets a 200 page
       And memcached holds nothing for "/blog/hello-world/"
 
+    @specimens
+    Scenario Outline: A page that <breaks a rule> is served, and not stored
+      When a reader visits "/specimens/<page>/"
+      Then the reader gets a 200 page
+      And memcached holds nothing for "/specimens/<page>/"
+
+      Examples:
+        | breaks a rule                          | page               |
+        | varies on Accept-Language              | varies-on-language |
+        | is marked Cache-Control: private       | private            |
+        | is marked Cache-Control: no-store      | no-store           |
+        | sets a cookie for an anonymous reader  | sets-a-cookie      |
+        | is streamed                            | streaming          |
+        | is plain text                          | plain-text         |
+
+    @specimens
+    Scenario: The same kind of page, breaking no rule, is stored
+      When a reader visits "/specimens/storable/"
+      Then memcached holds the page under md5 of the host and "/specimens/storable/"
+
   Rule: A crowd costs one render, and no reader waits for a page that will not be stored
 
     @slow

@@ -1,10 +1,12 @@
 """`make mutants`: break one rule at a time in a scratch copy of the checkout; harvest must go red.
 
 Each mutant of mutants/catalogue.toml names a rule, a file, the exact text it replaces and the
-smallest harvest selection expected to catch it. Every mutant is applied alone to a copy of the
-checkout (never the working tree) and that copy's harvest runs its selection, several copies at
-a time, each with its own stack and ports. First the unmutated copy runs every selection: a
-mutant counts as caught only where the same selection passes without it.
+smallest harvest selection expected to catch it. A rule guarded twice (the app and nginx both
+refuse a private request) is broken with its twin guard (`also`), since either holds alone.
+Every mutant is applied alone to a copy of the checkout (never the working tree) and that
+copy's harvest runs its selection, several copies at a time, each with its own stack and
+ports. First the unmutated copy runs every selection: a mutant counts as caught only where the
+same selection passes without it.
 
 The table goes to reports/mutants.md. Exit status 1 when a mutant survives, when the baseline
 fails, or when a mutant's text no longer occurs exactly once in its file (the catalogue drifted).
@@ -31,19 +33,31 @@ FAILING = re.compile(r"^\s+(features/\S+:\d+)\s+(.*)$", re.M)
 
 @dataclass
 class Mutant:
+    """One rule broken: an edit (file, old text, new text), and the twin guard's when it has one."""
+
     rule: str
-    file: str
-    old: str
-    new: str
+    edits: list
     select: list
+
+    @property
+    def file(self):
+        return self.edits[0][0]
 
     def drift(self):
         """Why the mutant no longer applies, or None."""
-        path = ROOT / self.file
-        if not path.exists():
-            return f"{self.file} does not exist"
-        count = path.read_text().count(self.old)
-        return None if count == 1 else f"its text occurs {count} times in {self.file}"
+        for file, old, _ in self.edits:
+            path = ROOT / file
+            if not path.exists():
+                return f"{file} does not exist"
+            count = path.read_text().count(old)
+            if count != 1:
+                return f"its text occurs {count} times in {file}"
+        return None
+
+    def apply(self, copy):
+        for file, old, new in self.edits:
+            path = copy / file
+            path.write_text(path.read_text().replace(old, new, 1))
 
 
 @dataclass
@@ -55,8 +69,11 @@ class Outcome:
 
 
 def load(path=CATALOGUE):
-    entries = tomllib.loads(path.read_text())["mutant"]
-    return [Mutant(e["rule"], e["file"], e["old"], e["new"], e["select"]) for e in entries]
+    mutants = []
+    for entry in tomllib.loads(path.read_text())["mutant"]:
+        edits = [(e["file"], e["old"], e["new"]) for e in [entry, *entry.get("also", [])]]
+        mutants.append(Mutant(entry["rule"], edits, entry["select"]))
+    return mutants
 
 
 def _checkout_files():
@@ -75,8 +92,7 @@ def scratch_copy(files, mutant=None):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target)
     if mutant is not None:
-        path = copy / mutant.file
-        path.write_text(path.read_text().replace(mutant.old, mutant.new, 1))
+        mutant.apply(copy)
     return copy
 
 

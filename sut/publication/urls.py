@@ -8,6 +8,7 @@ from publication import views
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("specimens/", include("specimens.urls")),
     path("", include("accounts.urls")),
     path("", include("blog.urls")),
 ]

@@ -100,7 +100,7 @@ def harvest(copy, select):
     """Run the copy's own harvest on a selection: (exit status, output, seconds)."""
     began = time.monotonic()
     reports = str(copy / "reports")
-    argv = [sys.executable, "-m", "harvest", *select, "--tag=-browser", "-v", "1", "--reports", reports]
+    argv = [sys.executable, "-m", "harvest.cli", *select, "--tag=-browser", "-v", "1", "--reports", reports]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HARVEST", "PYTHONPATH"))}
     try:
         done = subprocess.run(argv, cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT)

@@ -152,12 +152,12 @@ def table(results):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="mutants", description=__doc__.splitlines()[0])
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="copies at a time")
-    parser.add_argument("-k", "--only", help="only the mutants whose rule contains this text")
+    parser.add_argument("-k", "--only", action="append", help="only the mutants whose rule contains this")
     parser.add_argument("--report", default=str(ROOT / "reports" / "mutants.md"))
     options = parser.parse_args(argv)
     mutants = load()
     if options.only:
-        mutants = [m for m in mutants if options.only.lower() in m.rule.lower()]
+        mutants = [m for m in mutants if any(text.lower() in m.rule.lower() for text in options.only)]
     drifted = [(m, m.drift()) for m in mutants if m.drift()]
     for mutant, why in drifted:
         print(f"mutants: the catalogue drifted: {mutant.rule!r}: {why}", file=sys.stderr)

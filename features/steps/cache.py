@@ -154,10 +154,11 @@ def step_variants_same(context):
     assert not differ, f"{len(differ)} answers differ from the first reader's page, e.g. {differ[:3]}"
 
 
-@then("memcached holds the same entries as before, its tag lists unchanged")
+@then("memcached holds no more entries than before, its tag lists unchanged")
 def step_same_entries(context):
+    # Fewer is fine: the first reader's lease may be released (a no-reply delete) meanwhile.
     (items, lists), (items_now, _) = context.snapshot, _snapshot(context.stack.memcached)
-    assert items_now == items, f"memcached held {items} entries, it now holds {items_now}"
+    assert items_now <= items, f"memcached held {items} entries, it now holds {items_now}"
     with memcached.connected(context.stack.memcached) as client:
         lists_now = client.get_many(list(lists))
     changed = [tag for tag in lists if lists_now.get(tag) != lists[tag]]

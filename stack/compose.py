@@ -1,28 +1,41 @@
 """The compose launcher: the same stack as containers (docker-compose.yml), for harvest --stack compose.
 
-Order: the database and memcached first (the suite creates its test database on that
-PostgreSQL through the TEST_RUNNER), then the app pointed at the test database, nginx and the
-Selenium Grid. `docker compose down -v` at the end, also when the start failed.
+Order: the images built (cached: a second run rebuilds nothing that did not change), the
+database and memcached (the suite creates its test database on that PostgreSQL through the
+TEST_RUNNER), then the app pointed at the test database, and nginx. `down -v` at the end, also
+when the start failed. Docker Compose v2 (`docker compose`) where present, else v1
+(`docker-compose`, which has no `--wait`: the health checks are polled).
 """
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from stack import nginx
+from stack import nginx, pause_point
 from stack.interface import StackError
 from stack.paths import ROOT, SUT, VAR
 from stack.ports import LOOPBACK, free_port
 
 COMPOSE_FILES = (ROOT / "docker-compose.yml", ROOT / "stack" / "compose.test.yml")
 RENDERED = VAR / "compose" / "nginx.conf"
+WHEELS = VAR / "compose" / "wheels"
+REQUIREMENTS = ROOT / "requirements.txt"
 SERVICES = {"memcached": "memcached", "gunicorn": "app", "nginx": "web", "database": "db"}
+HEALTHY_TIMEOUT = 120.0
+# Debian's nginx loads its modules from files; the web image is Debian's nginx-light.
+NGINX_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so",
+                 "/usr/lib/nginx/modules/ngx_http_set_misc_module.so")  # fmt: skip
 DB_USER, DB_PASSWORD = "postgres", "postgres"
 
 
 class ComposeUnavailable(StackError):
-    """No Docker engine or no Docker Compose v2 on this machine."""
+    """No Docker engine or no Docker Compose on this machine."""
 
 
 def render_config(path=RENDERED):
@@ -31,6 +44,7 @@ def render_config(path=RENDERED):
     path.write_text(
         nginx.render(
             listen="80",
+            modules=NGINX_MODULES,
             memcached="memcached:11211",
             app="app:8000",
             run_dir="/tmp",
@@ -44,34 +58,49 @@ def render_config(path=RENDERED):
     return path
 
 
+def wheelhouse(run=subprocess.run):
+    """The pinned requirements as wheels, built on the host once per requirements.txt."""
+    stamp = WHEELS / ".requirements-sha256"
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return WHEELS
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-r", REQUIREMENTS, "-w", WHEELS]
+    result = run([str(arg) for arg in argv], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"the app's wheels could not be built:\n{result.stderr.strip()[-2000:]}")
+    stamp.write_text(digest)
+    return WHEELS
+
+
 class ComposeStack:
     """The stack under test as containers; the same interface as LocalStack."""
 
     def __init__(self, run=subprocess.run, project=None):
         self.run = run
         self.project = project or f"harvest{os.getpid()}"
-        self.ports = {"DB_PORT": free_port(), "MEMCACHED_PORT": free_port(), "WEB_PORT": free_port(),
-                      "GRID_PORT": free_port()}  # fmt: skip
+        self.ports = {"DB_PORT": free_port(), "MEMCACHED_PORT": free_port(), "WEB_PORT": free_port()}
         self.app_database_url = None
         self.frozen = set()
+        self.pause_dir = VAR / "compose" / f"pause-{self.project}"
+        self.program = None  # the compose command, found by check()
 
     owns_database = True  # `down -v` removes it, test database included
 
-    # Addresses: the suite reaches the published ports; the browser (in the Grid) reaches `web`.
-    host = "web"
-    browser_url = "http://web"
-
+    # Addresses: the suite and its browser reach the published ports.
     @property
     def base_url(self):
         return f"http://{LOOPBACK}:{self.ports['WEB_PORT']}"
 
+    browser_url = base_url
+
+    @property
+    def host(self):
+        return f"{LOOPBACK}:{self.ports['WEB_PORT']}"
+
     @property
     def memcached(self):
         return f"{LOOPBACK}:{self.ports['MEMCACHED_PORT']}"
-
-    @property
-    def grid_url(self):
-        return f"http://{LOOPBACK}:{self.ports['GRID_PORT']}/wd/hub"
 
     def database_url(self, name="publication"):
         return f"postgres://{DB_USER}:{DB_PASSWORD}@{LOOPBACK}:{self.ports['DB_PORT']}/{name}"
@@ -82,54 +111,82 @@ class ComposeStack:
 
     # Commands.
     def compose(self, *args, check=True):
-        argv = ["docker", "compose", "-p", self.project]
+        argv = [*(self.program or ["docker", "compose"]), "-p", self.project]
         for path in COMPOSE_FILES:
             argv += ["-f", str(path)]
-        env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}}
+        env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir)}
         if self.app_database_url:
             env["APP_DATABASE_URL"] = self.app_database_url
         result = self.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True)
         if check and result.returncode != 0:
-            raise StackError(f"docker compose {' '.join(args)} failed:\n{result.stderr.strip()}")
+            raise StackError(f"docker compose {' '.join(args)} failed:\n{result.stderr.strip()[-3000:]}")
         return result
 
     def check(self):
-        """One clear line when there is no Docker engine or no `docker compose`."""
+        """One clear line when there is no Docker engine or no Docker Compose."""
         if shutil.which("docker") is None:
-            raise ComposeUnavailable("--stack compose needs Docker: docker is not installed")
-        if self.run(["docker", "compose", "version"], capture_output=True, text=True).returncode != 0:
-            raise ComposeUnavailable(
-                "--stack compose needs Docker Compose v2 (`docker compose`); Debian's docker-compose v1 "
-                "can only validate the file"
-            )
+            raise ComposeUnavailable("--stack compose needs Docker: apt-get install docker.io docker-compose")
+        if self.run(["docker", "compose", "version"], capture_output=True, text=True).returncode == 0:
+            self.program = ["docker", "compose"]
+        elif shutil.which("docker-compose"):
+            self.program = ["docker-compose"]
+        else:
+            raise ComposeUnavailable("--stack compose needs Docker Compose: apt-get install docker-compose")
         if self.run(["docker", "info"], capture_output=True, text=True).returncode != 0:
             raise ComposeUnavailable("--stack compose needs a running Docker engine: none answers here")
 
+    def up(self, *services):
+        """Start services and wait until each is healthy (v1 has no --wait)."""
+        self.compose("up", "-d", "--no-build", *services)
+        deadline = time.monotonic() + HEALTHY_TIMEOUT
+        for service in services:
+            container = self.compose("ps", "-q", service).stdout.strip()
+            while True:
+                state = json.loads(self.run(["docker", "inspect", "--format", "{{json .State}}", container],
+                                            capture_output=True, text=True).stdout or "{}")  # fmt: skip
+                health = state.get("Health", {}).get("Status", "healthy" if state.get("Running") else "down")
+                if health == "healthy":
+                    break
+                if not state.get("Running") and state.get("Status") == "exited":
+                    logs = self.compose("logs", "--tail", "30", service).stdout
+                    raise StackError(f"{service} exited:\n{logs}")
+                if time.monotonic() > deadline:
+                    raise StackError(f"{service} not healthy after {HEALTHY_TIMEOUT:.0f} s: {health}")
+                time.sleep(0.2)
+
     def prepare(self):
-        """The database and memcached up, so the suite can create its test database there."""
+        """The images built, then the database and memcached up, for the suite's test database."""
         self.check()
         render_config()
+        self.pause_dir.mkdir(parents=True, exist_ok=True)
         try:
-            self.compose("up", "-d", "--wait", "db", "memcached")
+            base = self.run([str(ROOT / "stack" / "base-image")], capture_output=True, text=True)
+            if base.returncode != 0:
+                raise StackError(base.stderr.strip() or "stack/base-image failed")
+            wheelhouse(self.run)
+            self.compose("build", "--quiet" if self.program == ["docker", "compose"] else "-q")
+            self.up("db", "memcached")
         except BaseException:
             self.stop()
             raise
         return self.database_url()
 
     def start(self, database_url):
-        """The app on the test database (given as the suite reaches it), then nginx and the Grid."""
+        """The app on the test database (given as the suite reaches it), then nginx."""
         parts = urlsplit(database_url)
         # The same database, as the app reaches it inside compose's network.
         self.app_database_url = urlunsplit(parts._replace(netloc=f"{DB_USER}:{DB_PASSWORD}@db:5432"))
         try:
-            self.compose("up", "-d", "--wait", "--build", "app", "web", "browser")
+            self.up("app", "web")
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self):
-        self.compose("down", "-v", "--remove-orphans", check=False)
+        if self.program is not None:
+            self.compose("down", "-v", "--remove-orphans", check=False)
+        shutil.rmtree(self.pause_dir, ignore_errors=True)
 
     # Faults.
     def stop_program(self, name):
@@ -144,14 +201,25 @@ class ComposeStack:
             self.frozen.discard(name)
             self.compose("unpause", SERVICES[name])
 
+    # The pause point: the folder is shared with the app; its processes are seen from inside.
     def arm_pause(self, post_id):
-        raise StackError("the pause point of the race scenarios runs on the local stack only")
+        pause_point.arm(self.pause_dir, post_id)
 
-    def paused_worker(self):
-        raise StackError("the pause point of the race scenarios runs on the local stack only")
+    def paused_worker(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for claimed in Path(self.pause_dir).glob("paused-*"):
+                pid = claimed.name.split("-", 1)[1]
+                stat = self.compose("exec", "-T", "app", "cat", f"/proc/{pid}/stat", check=False).stdout
+                if stat and stat.rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                    return int(pid)
+            time.sleep(0.02)
+        raise TimeoutError(f"no worker stopped at the pause point within {timeout:.0f} s")
 
     def resume(self, worker):
-        pass
+        for name in (f"paused-{worker}", "armed"):
+            (Path(self.pause_dir) / name).unlink(missing_ok=True)
+        self.compose("exec", "-T", "app", "kill", "-CONT", str(worker), check=False)
 
     def clear_l1(self):
         self.compose("exec", "-T", "web", "sh", "-c", "rm -rf /tmp/l1/*")
@@ -159,7 +227,7 @@ class ComposeStack:
     def heal(self):
         for name in list(self.frozen):
             self.thaw(name)
-        self.compose("up", "-d", "--wait", "app", "web", "browser")
+        self.up("db", "memcached", "app", "web")
 
     def app_env(self):
         """The site's environment for a management command run on this machine, on the same data."""

@@ -20,20 +20,28 @@ class FakeDocker:
 
     def __call__(self, argv, **kwargs):
         self.commands.append(argv)
-        words = " ".join(argv)
+        words = " ".join(map(str, argv))
         failed = (self.fail_on and self.fail_on in words) or (words == "docker info" and not self.engine)
+        stdout = ""
+        if argv[:2] == ["docker", "inspect"]:
+            stdout = '{"Running": true, "Health": {"Status": "healthy"}}'
+        elif "ps" in argv and "-q" in argv:
+            stdout = "c0ffee\n"
         return subprocess.CompletedProcess(
-            argv, 1 if failed else 0, stdout="", stderr="boom" if failed else ""
+            argv, 1 if failed else 0, stdout=stdout, stderr="boom" if failed else ""
         )
 
     def compose_verbs(self):
-        return [" ".join(c[c.index("-f", c.index("-f") + 1) + 2 :]) for c in self.commands if "-p" in c]
+        """The compose commands run, without `ps -q` (how the launcher finds a container to poll)."""
+        verbs = [" ".join(c[c.index("-f", c.index("-f") + 1) + 2 :]) for c in self.commands if "-p" in c]
+        return [verb for verb in verbs if not verb.startswith("ps -q")]
 
 
 @pytest.fixture
 def docker(monkeypatch, tmp_path):
     monkeypatch.setattr(compose.shutil, "which", lambda name: "/usr/bin/docker")
     monkeypatch.setattr(compose, "RENDERED", tmp_path / "nginx.conf")
+    monkeypatch.setattr(compose, "wheelhouse", lambda run: tmp_path)
     return FakeDocker
 
 
@@ -44,9 +52,11 @@ def test_start_runs_services_in_order(docker):
     assert url == f"postgres://postgres:postgres@127.0.0.1:{stack.ports['DB_PORT']}/publication"
     stack.start(url.replace("/publication", "/test_publication"))
     assert fake.commands[:2] == [["docker", "compose", "version"], ["docker", "info"]]
+    assert fake.commands[2] == [str(ROOT / "stack" / "base-image")]
     assert fake.compose_verbs() == [
-        "up -d --wait db memcached",
-        "up -d --wait --build app web browser",
+        "build --quiet",
+        "up -d --no-build db memcached",
+        "up -d --no-build app web",
     ]
     assert stack.app_database_url == "postgres://postgres:postgres@db:5432/test_publication"
     stack.stop()
@@ -56,7 +66,7 @@ def test_start_runs_services_in_order(docker):
 def test_every_command_names_both_compose_files_and_the_project(docker):
     fake = docker()
     ComposeStack(run=fake, project="t").prepare()
-    command = fake.commands[-1]
+    command = [c for c in fake.commands if "-p" in c][-1]
     assert command[:4] == ["docker", "compose", "-p", "t"]
     assert [command[i + 1] for i, w in enumerate(command) if w == "-f"] == [
         str(p) for p in compose.COMPOSE_FILES
@@ -64,7 +74,7 @@ def test_every_command_names_both_compose_files_and_the_project(docker):
 
 
 def test_failed_start_tears_everything_down(docker):
-    fake = docker(fail_on="--build")
+    fake = docker(fail_on="app web")
     stack = ComposeStack(run=fake, project="t")
     stack.prepare()
     with pytest.raises(StackError, match="boom"):
@@ -86,13 +96,14 @@ def test_no_engine_is_one_clear_line(docker):
 
 def test_no_docker_at_all(monkeypatch):
     monkeypatch.setattr(compose.shutil, "which", lambda name: None)
-    with pytest.raises(ComposeUnavailable, match="docker is not installed"):
+    with pytest.raises(ComposeUnavailable, match="needs Docker: apt-get install docker.io"):
         ComposeStack().check()
 
 
 def test_faults_map_to_compose_commands(docker):
     fake = docker()
     stack = ComposeStack(run=fake, project="t")
+    stack.check()
     stack.stop_program("memcached")
     stack.freeze("gunicorn")
     stack.heal()
@@ -100,7 +111,7 @@ def test_faults_map_to_compose_commands(docker):
         "stop memcached",
         "pause app",
         "unpause app",
-        "up -d --wait app web browser",
+        "up -d --no-build db memcached app web",
     ]
 
 

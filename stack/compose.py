@@ -211,7 +211,7 @@ class ComposeStack:
             for claimed in Path(self.pause_dir).glob("paused-*"):
                 pid = claimed.name.split("-", 1)[1]
                 stat = self.compose("exec", "-T", "app", "cat", f"/proc/{pid}/stat", check=False).stdout
-                if stat and stat.rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                if pause_point.is_stopped(stat):
                     return int(pid)
             time.sleep(0.02)
         raise TimeoutError(f"no worker stopped at the pause point within {timeout:.0f} s")

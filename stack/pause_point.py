@@ -70,7 +70,11 @@ def resume(folder, pid):
 
 def _stopped(pid):
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return is_stopped(Path(f"/proc/{pid}/stat").read_text())
     except OSError:
         return False
-    return stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+
+
+def is_stopped(stat):
+    """Whether a process is stopped, from its /proc/PID/stat line (read here or in a container)."""
+    return bool(stat) and stat.rsplit(")", 1)[1].split()[0] in ("T", "t")

@@ -15,10 +15,9 @@ key holds a page and nothing else):
   lists the page under its tags, stores it, and checks the generation, deleting the page if a
   purge came in between. Either the purge advanced the generation before the check, and the
   render deletes what it stored; or it did so after, and then it read the tag lists after the
-  render had listed the page, so the purge deletes it. Either way no
-  page read before a purge outlives it. A render that cannot list its page under every tag
-  (a list at memcached's item limit, memcached out of memory) stores nothing: a page nobody
-  could purge is never stored.
+  render had listed the page, so the purge deletes it. Either way no page read before a purge
+  outlives it. A render that cannot list its page under every tag (a list at memcached's item
+  limit, memcached out of memory) stores nothing: a page nobody could purge is never stored.
 """
 
 import time

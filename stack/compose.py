@@ -38,15 +38,22 @@ class ComposeUnavailable(StackError):
     """No Docker engine or no Docker Compose on this machine."""
 
 
-def render_config(path=RENDERED):
-    """nginx's config for the `web` container, from the one template, for compose's service names."""
+# Each service's address on the run's network (NET.10 ...). nginx and the app reach memcached,
+# the app and the database by address, not by name: a stopped container's name stops resolving,
+# and a lookup that falls through to an unreachable resolver would hang every request.
+ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13}
+DEFAULT_NET = "172.30.0"
+
+
+def render_config(path=RENDERED, net=DEFAULT_NET):
+    """nginx's config for the `web` container, from the one template, for the run's addresses."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         nginx.render(
             listen="80",
             modules=NGINX_MODULES,
-            memcached="memcached:11211",
-            app="app:8000",
+            memcached=f"{net}.{ADDRESSES['memcached']}:11211",
+            app=f"{net}.{ADDRESSES['app']}:8000",
             run_dir="/tmp",
             error_log="/dev/stderr",
             access_log="/dev/stdout",
@@ -56,6 +63,22 @@ def render_config(path=RENDERED):
         )
     )
     return path
+
+
+def free_net(run=subprocess.run):
+    """A /24 in 172.30.0.0/15 that no Docker network uses, as its first three numbers."""
+    ids = run(["docker", "network", "ls", "-q"], capture_output=True, text=True).stdout.split()
+    used = set()
+    if ids:
+        shown = run(["docker", "network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{end}}",
+                     *ids], capture_output=True, text=True).stdout  # fmt: skip
+        used = {subnet.rsplit(".", 1)[0] for subnet in shown.split()}
+    for second in (30, 31):
+        for third in range(256):
+            net = f"172.{second}.{third}"
+            if net not in used:
+                return net
+    raise StackError("no free /24 left in 172.30.0.0/15 for the run's network")
 
 
 def wheelhouse(run=subprocess.run):
@@ -82,7 +105,10 @@ class ComposeStack:
         self.ports = {"DB_PORT": free_port(), "MEMCACHED_PORT": free_port(), "WEB_PORT": free_port()}
         self.app_database_url = None
         self.frozen = set()
-        self.pause_dir = VAR / "compose" / f"pause-{self.project}"
+        self.stopped = set()  # services a fault scenario stopped, started again by heal()
+        self.run_dir = VAR / "compose" / self.project
+        self.pause_dir = self.run_dir / "pause"
+        self.net = DEFAULT_NET  # the run's network, chosen by prepare()
         self.program = None  # the compose command, found by check()
 
     owns_database = True  # `down -v` removes it, test database included
@@ -114,7 +140,8 @@ class ComposeStack:
         argv = [*(self.program or ["docker", "compose"]), "-p", self.project]
         for path in COMPOSE_FILES:
             argv += ["-f", str(path)]
-        env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir)}
+        env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir),
+               "NET": self.net, "NGINX_CONF": str(self.run_dir / "nginx.conf")}  # fmt: skip
         if self.app_database_url:
             env["APP_DATABASE_URL"] = self.app_database_url
         result = self.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -157,7 +184,8 @@ class ComposeStack:
     def prepare(self):
         """The images built, then the database and memcached up, for the suite's test database."""
         self.check()
-        render_config()
+        self.net = free_net(self.run)
+        render_config(self.run_dir / "nginx.conf", self.net)
         self.pause_dir.mkdir(parents=True, exist_ok=True)
         try:
             base = self.run([str(ROOT / "stack" / "base-image")], capture_output=True, text=True)
@@ -175,7 +203,8 @@ class ComposeStack:
         """The app on the test database (given as the suite reaches it), then nginx."""
         parts = urlsplit(database_url)
         # The same database, as the app reaches it inside compose's network.
-        self.app_database_url = urlunsplit(parts._replace(netloc=f"{DB_USER}:{DB_PASSWORD}@db:5432"))
+        db = f"{self.net}.{ADDRESSES['db']}:5432"
+        self.app_database_url = urlunsplit(parts._replace(netloc=f"{DB_USER}:{DB_PASSWORD}@{db}"))
         try:
             self.up("app", "web")
         except BaseException:
@@ -186,11 +215,12 @@ class ComposeStack:
     def stop(self):
         if self.program is not None:
             self.compose("down", "-v", "--remove-orphans", check=False)
-        shutil.rmtree(self.pause_dir, ignore_errors=True)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
 
     # Faults.
     def stop_program(self, name):
         self.compose("stop", SERVICES[name])
+        self.stopped.add(SERVICES[name])
 
     def freeze(self, name):
         self.compose("pause", SERVICES[name])
@@ -225,13 +255,17 @@ class ComposeStack:
         self.compose("exec", "-T", "web", "sh", "-c", "rm -rf /tmp/l1/*")
 
     def heal(self):
+        """What a scenario froze or stopped, running and healthy again (nothing to do, no command)."""
         for name in list(self.frozen):
             self.thaw(name)
-        self.up("db", "memcached", "app", "web")
+        if self.stopped:
+            self.up(*sorted(self.stopped))
+            self.stopped.clear()
 
     def app_env(self):
         """The site's environment for a management command run on this machine, on the same data."""
-        database = self.app_database_url.replace("@db:5432", f"@{LOOPBACK}:{self.ports['DB_PORT']}")
+        database = self.app_database_url.replace(f"@{self.net}.{ADDRESSES['db']}:5432",
+                                                 f"@{LOOPBACK}:{self.ports['DB_PORT']}")  # fmt: skip
         return {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "publication.settings",

@@ -52,13 +52,14 @@ def test_start_runs_services_in_order(docker):
     assert url == f"postgres://postgres:postgres@127.0.0.1:{stack.ports['DB_PORT']}/publication"
     stack.start(url.replace("/publication", "/test_publication"))
     assert fake.commands[:2] == [["docker", "compose", "version"], ["docker", "info"]]
-    assert fake.commands[2] == [str(ROOT / "stack" / "base-image")]
+    assert fake.commands[2] == ["docker", "network", "ls", "-q"]
+    assert fake.commands[3] == [str(ROOT / "stack" / "base-image")]
     assert fake.compose_verbs() == [
         "build --quiet",
         "up -d --no-build db memcached",
         "up -d --no-build app web",
     ]
-    assert stack.app_database_url == "postgres://postgres:postgres@db:5432/test_publication"
+    assert stack.app_database_url == "postgres://postgres:postgres@172.30.0.10:5432/test_publication"
     stack.stop()
     assert fake.compose_verbs()[-1] == "down -v --remove-orphans"
 
@@ -111,8 +112,10 @@ def test_faults_map_to_compose_commands(docker):
         "stop memcached",
         "pause app",
         "unpause app",
-        "up -d --no-build db memcached app web",
+        "up -d --no-build memcached",
     ]
+    stack.heal()
+    assert fake.compose_verbs()[-1] == "up -d --no-build memcached"  # nothing more to heal
 
 
 def test_harvest_without_docker_says_so_and_exits_2(tmp_path):
@@ -136,7 +139,7 @@ def test_compose_and_local_render_nginx_from_the_one_template(tmp_path):
     finally:
         local.stop()
     assert written == nginx.substitute(template, **_values(template, written))
-    assert "server memcached:11211;" in rendered and f"server 127.0.0.1:{local.memcached_port};" in written
+    assert "server 172.30.0.11:11211;" in rendered and f"server 127.0.0.1:{local.memcached_port};" in written
 
 
 def _values(template, text):
@@ -158,3 +161,11 @@ def test_compose_files_validate():
         argv = ["docker-compose"] + [w for f in files for w in ("-f", f)] + ["config", "-q"]
         result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
+
+
+def test_the_run_network_avoids_subnets_in_use():
+    def run(argv, **kwargs):
+        listed = "n1 n2\n" if argv[:3] == ["docker", "network", "ls"] else "172.30.0.0/24 172.17.0.0/16 \n"
+        return subprocess.CompletedProcess(argv, 0, stdout=listed, stderr="")
+
+    assert compose.free_net(run) == "172.30.1"

@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from stack import nginx, pause_point
@@ -235,21 +234,18 @@ class ComposeStack:
     def arm_pause(self, post_id):
         pause_point.arm(self.pause_dir, post_id)
 
-    def paused_worker(self, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for claimed in Path(self.pause_dir).glob("paused-*"):
-                pid = claimed.name.split("-", 1)[1]
-                stat = self.compose("exec", "-T", "app", "cat", f"/proc/{pid}/stat", check=False).stdout
-                if pause_point.is_stopped(stat):
-                    return int(pid)
-            time.sleep(0.02)
-        raise TimeoutError(f"no worker stopped at the pause point within {timeout:.0f} s")
+    def paused_worker(self):
+        return pause_point.paused_worker(self.pause_dir, stopped=self._worker_stopped)
 
     def resume(self, worker):
-        for name in (f"paused-{worker}", "armed"):
-            (Path(self.pause_dir) / name).unlink(missing_ok=True)
-        self.compose("exec", "-T", "app", "kill", "-CONT", str(worker), check=False)
+        pause_point.resume(self.pause_dir, worker, wake=self._wake_worker)
+
+    def _worker_stopped(self, pid):
+        stat = self.compose("exec", "-T", "app", "cat", f"/proc/{pid}/stat", check=False).stdout
+        return pause_point.is_stopped(stat)
+
+    def _wake_worker(self, pid):
+        self.compose("exec", "-T", "app", "kill", "-CONT", str(pid), check=False)
 
     def clear_l1(self):
         self.compose("exec", "-T", "web", "sh", "-c", "rm -rf /tmp/l1/*")

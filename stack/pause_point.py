@@ -49,21 +49,31 @@ def arm(folder, post_id):
     os.replace(staged, Path(folder, "armed"))
 
 
-def paused_worker(folder, timeout=10.0):
-    """The pid of the worker that stopped at the pause point, once it has stopped."""
+def paused_worker(folder, timeout=10.0, stopped=None):
+    """The pid of the worker that stopped at the pause point, once it has stopped.
+
+    stopped(pid) says whether it has; by default from this machine's /proc (a launcher whose
+    app runs elsewhere, in a container, asks there).
+    """
+    stopped = stopped or _stopped
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for claimed in Path(folder).glob("paused-*"):
             pid = int(claimed.name.split("-", 1)[1])
-            if _stopped(pid):
+            if stopped(pid):
                 return pid
         time.sleep(0.005)
     raise TimeoutError(f"no worker stopped at the pause point within {timeout:.0f} s")
 
 
-def resume(folder, pid):
+def resume(folder, pid, wake=None):
+    """Disarm, and let the worker go on: wake(pid), by default SIGCONT on this machine."""
     Path(folder, f"paused-{pid}").unlink(missing_ok=True)
     Path(folder, "armed").unlink(missing_ok=True)
+    (wake or _wake)(pid)
+
+
+def _wake(pid):
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGCONT)
 

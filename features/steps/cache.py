@@ -3,7 +3,7 @@
 from behave import given, then, when
 
 from support import memcached
-from support.http import as_sent, burst, request
+from support.http import as_sent, assert_served_from, burst, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 SECURITY_HEADERS = (
@@ -38,22 +38,14 @@ def step_rendered(context):
     assert cache == "MISS", f"expected a page rendered by Django, got X-Cache={cache!r}"
 
 
-def _assert_served_by(response, level):
-    cache, served_by = response.header("X-Cache"), response.header("X-Cache-Level")
-    assert response.status == 200, f"expected a stored page, got status {response.status}"
-    assert (cache, served_by) == ("HIT", level), (
-        f"expected a hit from {level}, got X-Cache={cache!r}, X-Cache-Level={served_by!r}"
-    )
-
-
 @then("the page is served from memcached")
 def step_hit(context):
-    _assert_served_by(_last(context), "memcached")
+    assert_served_from(_last(context), "memcached")
 
 
 @then("the page is served from nginx's first level")
 def step_l1_hit(context):
-    _assert_served_by(_last(context), "l1")
+    assert_served_from(_last(context), "l1")
 
 
 @then("the reader sees the same page as the first reader")

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from behave import given, step, then
 
 from support import html
-from support.http import request
+from support.http import assert_served_from, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 # Scheduling slack on top of a promised bound (the bound itself is in the feature's words).
@@ -30,10 +30,7 @@ def step_seen_from(context, uri, level):
     assert first.status == 200, f"expected {uri} to answer 200, got {first.status}"
     for _ in range({"memcached": 1, "l1": 2}[level]):
         served = request(context, uri)
-    assert (served.header("X-Cache"), served.header("X-Cache-Level")) == ("HIT", level), (
-        f"{uri} was not served from {level}: X-Cache={served.header('X-Cache')!r}, "
-        f"X-Cache-Level={served.header('X-Cache-Level')!r}"
-    )
+    assert_served_from(served, level)
 
 
 @step('a reader visits "{uri:Text}" on host "{host:Text}"')

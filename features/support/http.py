@@ -86,6 +86,15 @@ def over_session(context, session, uri, method="GET", data=None):
     )
 
 
+def assert_served_from(response, level):
+    """The response is a hit from that cache level (X-Cache-Level: memcached, l1 or app)."""
+    cache, served_by = response.header("X-Cache"), response.header("X-Cache-Level")
+    assert response.status == 200, f"{response.uri}: expected a stored page, got status {response.status}"
+    assert (cache, served_by) == ("HIT", level), (
+        f"{response.uri} was not served from {level}: X-Cache={cache!r}, X-Cache-Level={served_by!r}"
+    )
+
+
 def record(context, response):
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response

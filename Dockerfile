@@ -54,3 +54,14 @@ HEALTHCHECK --interval=1s --timeout=3s --retries=60 \
     CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health/', timeout=2)"
 # Migrations run on every start (a no-op when there are none), then gunicorn as in the local stack.
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn publication.wsgi:application --bind 0.0.0.0:8000 --workers 2 --worker-class gthread --threads 4 --access-logfile - --error-logfile - --config /srv/stack/pause_point.py"]
+
+# Firefox ESR for the suite's @browser scenarios, driven over its own Marionette protocol (no
+# geckodriver). It runs on the host's network (stack/compose.test.yml): Marionette listens on
+# loopback only, and the browser reaches the site at the very address the suite's readers use.
+# Its preferences (Marionette's port, no calls home) come from the suite, in /srv/firefox.
+FROM base AS browser
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends firefox-esr netcat-openbsd \
+    && rm -rf /var/lib/apt/lists/* && useradd --create-home firefox
+USER firefox
+CMD ["sh", "-c", "mkdir -p /tmp/profile && cp /srv/firefox/user.js /tmp/profile/ \
+     && exec firefox-esr --headless --marionette --no-remote --profile /tmp/profile"]

@@ -64,7 +64,7 @@ def before_all(context):
     except (MissingBinary, StackError) as error:
         record.failed_setup(error)  # harvest says it in one line
         raise
-    context.browsers = use_fixture(browser_session, context, context.options, record)
+    context.browsers = use_fixture(browser_session, context, context.options, record, context.stack)
 
 
 def before_scenario(context, scenario):

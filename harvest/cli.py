@@ -16,6 +16,7 @@ from harvest.features import FeatureError, load_features, selected_scenarios
 from harvest.tags import TagError, named_tags, to_expression
 
 ROOT = Path(__file__).resolve().parent.parent
+PROGRESS = "harvest.progress:Progress"
 HTML_FORMATTER = "behave_html_pretty_formatter:PrettyHTMLFormatter"
 USAGE_ERROR = 2
 
@@ -122,7 +123,7 @@ def list_tags(features, out=sys.stdout):
 def behave_args(options, locations, tag_expression, xunit_dir=None):
     """behave's own arguments for these options."""
     tty = sys.stdout.isatty() and not options.no_color
-    formatter = {0: "null", 1: "progress", 2: "progress3", 3: "pretty", 4: "pretty"}
+    formatter = {0: "null", 1: PROGRESS, 2: f"{PROGRESS}WithSteps", 3: "pretty", 4: "pretty"}
     args = []
     if options.html:
         # behave pairs --outfile with the formatters in order: the files' formatters come first.
@@ -237,7 +238,13 @@ def dry_run(options, features, chosen, locations, expression):
 def _check_browser(options, chosen):
     """--browser firefox with no Firefox: say so before anything starts."""
     wants_browser = any("browser" in s.effective_tags for s in chosen)
-    if wants_browser and options.browser == "firefox" and not (which("firefox-esr") or which("firefox")):
+    local = options.stack == "local"  # compose runs its own Firefox
+    if (
+        wants_browser
+        and local
+        and options.browser == "firefox"
+        and not (which("firefox-esr") or which("firefox"))
+    ):
         raise UsageError("--browser firefox: Firefox is not installed: apt-get install -y firefox-esr")
 
 

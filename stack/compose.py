@@ -17,7 +17,8 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from stack import nginx, pause_point
-from stack.interface import StackError
+from stack.engine import ComposeUnavailable, Engine, install
+from stack.interface import BrowserService, StackError
 from stack.paths import ROOT, SUT, VAR
 from stack.ports import LOOPBACK, free_port
 
@@ -31,10 +32,6 @@ HEALTHY_TIMEOUT = 120.0
 NGINX_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so",
                  "/usr/lib/nginx/modules/ngx_http_set_misc_module.so")  # fmt: skip
 DB_USER, DB_PASSWORD = "postgres", "postgres"
-
-
-class ComposeUnavailable(StackError):
-    """No Docker engine or no Docker Compose on this machine."""
 
 
 # Each service's address on the run's network (NET.10 ...). nginx and the app reach memcached,
@@ -101,14 +98,18 @@ class ComposeStack:
     def __init__(self, run=subprocess.run, project=None):
         self.run = run
         self.project = project or f"harvest{os.getpid()}"
-        self.ports = {"DB_PORT": free_port(), "MEMCACHED_PORT": free_port(), "WEB_PORT": free_port()}
+        self.ports = {name: free_port() for name in ("DB_PORT", "MEMCACHED_PORT", "WEB_PORT", "BROWSER_PORT")}
         self.app_database_url = None
         self.frozen = set()
         self.stopped = set()  # services a fault scenario stopped, started again by heal()
         self.run_dir = VAR / "compose" / self.project
         self.pause_dir = self.run_dir / "pause"
+        self.l1_dir = self.run_dir / "l1"
+        self.browser_prefs = self.run_dir / "firefox"
+        self.browser = None  # the browser service, once started
         self.net = DEFAULT_NET  # the run's network, chosen by prepare()
         self.program = None  # the compose command, found by check()
+        self.engine = Engine(run)
 
     owns_database = True  # `down -v` removes it, test database included
 
@@ -140,7 +141,8 @@ class ComposeStack:
         for path in COMPOSE_FILES:
             argv += ["-f", str(path)]
         env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir),
-               "NET": self.net, "NGINX_CONF": str(self.run_dir / "nginx.conf")}  # fmt: skip
+               "L1_DIR": str(self.l1_dir), "BROWSER_PREFS": str(self.browser_prefs), "NET": self.net,
+               "NGINX_CONF": str(self.run_dir / "nginx.conf")}  # fmt: skip
         if self.app_database_url:
             env["APP_DATABASE_URL"] = self.app_database_url
         result = self.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -149,17 +151,16 @@ class ComposeStack:
         return result
 
     def check(self):
-        """One clear line when there is no Docker engine or no Docker Compose."""
-        if shutil.which("docker") is None:
-            raise ComposeUnavailable("--stack compose needs Docker: apt-get install docker.io docker-compose")
+        """Docker and Compose installed, an engine answering: one clear line when they cannot be."""
+        if not (shutil.which("docker") and shutil.which("docker-compose") and shutil.which("debootstrap")):
+            install(self.run)
         if self.run(["docker", "compose", "version"], capture_output=True, text=True).returncode == 0:
             self.program = ["docker", "compose"]
         elif shutil.which("docker-compose"):
             self.program = ["docker-compose"]
         else:
             raise ComposeUnavailable("--stack compose needs Docker Compose: apt-get install docker-compose")
-        if self.run(["docker", "info"], capture_output=True, text=True).returncode != 0:
-            raise ComposeUnavailable("--stack compose needs a running Docker engine: none answers here")
+        self.engine.start()
 
     def up(self, *services):
         """Start services and wait until each is healthy (v1 has no --wait)."""
@@ -185,7 +186,8 @@ class ComposeStack:
         self.check()
         self.net = free_net(self.run)
         render_config(self.run_dir / "nginx.conf", self.net)
-        self.pause_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.pause_dir, self.l1_dir, self.browser_prefs):
+            folder.mkdir(parents=True, exist_ok=True)
         try:
             base = self.run([str(ROOT / "stack" / "base-image")], capture_output=True, text=True)
             if base.returncode != 0:
@@ -214,6 +216,8 @@ class ComposeStack:
     def stop(self):
         if self.program is not None:
             self.compose("down", "-v", "--remove-orphans", check=False)
+            self.program = None
+        self.engine.stop()  # only if this run started it
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
     # Faults.
@@ -248,7 +252,20 @@ class ComposeStack:
         self.compose("exec", "-T", "app", "kill", "-CONT", str(pid), check=False)
 
     def clear_l1(self):
-        self.compose("exec", "-T", "web", "sh", "-c", "rm -rf /tmp/l1/*")
+        nginx.clear_l1(self.l1_dir)  # the web container's first level is a folder of the run
+
+    def browser_service(self, prefs):
+        """Firefox in the `browser` container, on the host's network, Marionette on BROWSER_PORT."""
+        if self.browser is None:
+            prefs = {**prefs, "marionette.port": self.ports["BROWSER_PORT"]}
+            lines = [f"user_pref({json.dumps(name)}, {json.dumps(value)});" for name, value in prefs.items()]
+            (self.browser_prefs / "user.js").write_text("\n".join(lines) + "\n")
+            self.up("browser")
+            self.browser = BrowserService(self.ports["BROWSER_PORT"], self._browser_log)
+        return self.browser
+
+    def _browser_log(self):
+        return self.compose("logs", "--no-color", "--tail", "200", "browser", check=False).stdout.splitlines()
 
     def heal(self):
         """What a scenario froze or stopped, running and healthy again (nothing to do, no command)."""

@@ -1,10 +1,20 @@
 """The one interface every launcher implements: what terrain, the steps and `python -m stack` use."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 
 class StackError(RuntimeError):
     """The stack could not start; the message carries the failing program's log tail."""
+
+
+@dataclass
+class BrowserService:
+    """A Firefox the stack runs, listening for Marionette on this machine's loopback."""
+
+    port: int
+    console: Callable[[], list]  # the browser's own log lines, where the page's console goes
 
 
 class Stack(Protocol):
@@ -45,6 +55,9 @@ class Stack(Protocol):
 
     def clear_l1(self) -> None:
         """Empty nginx's first level."""
+
+    def browser_service(self, prefs: dict) -> BrowserService | None:
+        """The stack's own browser, started with those preferences; None: the suite starts one."""
 
     def app_env(self) -> dict:
         """The environment a management command runs in, on the stack's data."""

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -45,3 +46,9 @@ def substitute(template, **values):
     if missing:
         raise KeyError(f"nginx template needs {', '.join(sorted(missing))}")
     return re.sub(r"\{\{(\w+)\}\}", lambda m: str(values[m.group(1)]), template)
+
+
+def clear_l1(folder):
+    """Empty nginx's first level (its cache folder): nginx takes a cache file that is gone for a miss."""
+    for entry in folder.glob("*"):
+        shutil.rmtree(entry, ignore_errors=True)

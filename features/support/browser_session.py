@@ -10,8 +10,8 @@ from support import browsers
 class LazyBrowser:
     """Starts the browser on first use; a browser that could not start is not tried again."""
 
-    def __init__(self, kind, headed, record):
-        self.kind, self.headed, self.record = kind, headed, record
+    def __init__(self, kind, headed, record, stack=None):
+        self.kind, self.headed, self.record, self.stack = kind, headed, record, stack
         self.browser = None
         self.error = None
 
@@ -21,7 +21,7 @@ class LazyBrowser:
         if self.browser is None:
             try:
                 with self.record.timed("browser start"):
-                    self.browser = browsers.start(self.kind, self.headed)
+                    self.browser = browsers.start(self.kind, self.headed, self.stack)
                 self.record.browser_ran(self.browser.name)
             except Exception as error:
                 self.error = error
@@ -46,7 +46,7 @@ class LazyBrowser:
 
 
 @fixture
-def browser_session(context, options, record):
-    session = LazyBrowser(options.browser, options.headed, record)
+def browser_session(context, options, record, stack=None):
+    session = LazyBrowser(options.browser, options.headed, record, stack)
     yield session
     session.quit()

@@ -1,7 +1,8 @@
 """Which browser to start, and how: never a download, always a browser this machine has.
 
-auto: a Selenium Grid at SELENIUM_REMOTE_URL if set, else Firefox (geckodriver where installed,
-else Mozilla's Marionette client, which needs no geckodriver), else Debian's Chromium.
+auto: a Selenium Grid at SELENIUM_REMOTE_URL if set, else Firefox (the stack's own container
+under compose; else this machine's, through geckodriver where installed, else Mozilla's
+Marionette client, which needs no geckodriver), else Debian's Chromium.
 """
 
 import contextlib
@@ -29,17 +30,17 @@ def firefox_binary():
     return shutil.which("firefox-esr") or shutil.which("firefox")
 
 
-def available_kind():
-    """What `auto` means here."""
-    if os.environ.get("SELENIUM_REMOTE_URL"):
-        return "remote"
-    if firefox_binary():
-        return "firefox"
-    return "chromium"
-
-
-def start(kind="auto", headed=False):
-    kind = available_kind() if kind in ("", "auto") else kind
+def start(kind="auto", headed=False, stack=None):
+    """A browser of that kind. auto: a Grid if SELENIUM_REMOTE_URL is set, else Firefox (the
+    stack's own where it runs one, as compose does; else this machine's), else Chromium."""
+    if kind in ("", "auto") and os.environ.get("SELENIUM_REMOTE_URL"):
+        kind = "remote"
+    if kind in ("", "auto", "firefox") and stack is not None and not headed:
+        service = stack.browser_service(QUIET_PREFS)
+        if service is not None:
+            return _firefox_service(service)
+    if kind in ("", "auto"):
+        kind = "firefox" if firefox_binary() else "chromium"
     starters = {"chromium": _chromium, "firefox": _firefox, "remote": _remote}
     if kind not in starters:
         raise BrowserUnavailable(f"unknown browser {kind!r}: use firefox, chromium or remote")
@@ -136,7 +137,21 @@ def _firefox_marionette(binary, headed):
             client.cleanup()
             raise
     client.set_window_rect(width=1280, height=900)
-    return MarionetteBrowser(client, f"{_version(binary)} (Marionette)", log)
+    return MarionetteBrowser(client, f"{_version(binary)} (Marionette)",
+                             lambda: log.read_text(errors="replace").splitlines(),
+                             after_quit=lambda: shutil.rmtree(log.parent, ignore_errors=True))  # fmt: skip
+
+
+def _firefox_service(service):
+    """The stack's Firefox (compose's `browser` container), attached to over Marionette."""
+    from marionette_driver.marionette import Marionette
+
+    client = Marionette(port=service.port, startup_timeout=60)  # no binary: attach, start nothing
+    client.start_session()
+    client.set_window_rect(width=1280, height=900)
+    version = client.session_capabilities.get("browserVersion", "")
+    return MarionetteBrowser(client, f"Mozilla Firefox {version} (Marionette, the stack's container)",
+                             service.console)  # fmt: skip
 
 
 def _remote(headed):

@@ -5,7 +5,6 @@ which engine runs. Locators are (how, what), how one of WebDriver's names, which
 shares: "css selector", "xpath", "id", "name", "tag name", "link text".
 """
 
-import shutil
 from typing import Protocol
 
 
@@ -118,8 +117,8 @@ class SeleniumBrowser:
 class MarionetteBrowser:
     """Firefox driven by its own Marionette protocol: no geckodriver needed."""
 
-    def __init__(self, client, name, log):
-        self.client, self.name, self.log = client, name, log
+    def __init__(self, client, name, log, after_quit=None):
+        self.client, self.name, self.log, self.after_quit = client, name, log, after_quit
 
     def visit(self, url):
         self.client.navigate(url)
@@ -140,9 +139,9 @@ class MarionetteBrowser:
         return self.client.page_source
 
     def console(self):
-        """Firefox's own log, where the page's console messages go too (the last 200 lines)."""
+        """Firefox's own log lines, where the page's console messages go too (the last 200)."""
         try:
-            return self.log.read_text(errors="replace").splitlines()[-200:]
+            return self.log()[-200:]
         except OSError:
             return []
 
@@ -154,5 +153,6 @@ class MarionetteBrowser:
         try:
             self.client.delete_session()
         finally:
-            self.client.cleanup()  # Firefox and its profile go
-            shutil.rmtree(self.log.parent, ignore_errors=True)
+            self.client.cleanup()  # a Firefox it started goes, with its profile
+            if self.after_quit:
+                self.after_quit()

@@ -71,10 +71,14 @@ TEMPLATES = [
     },
 ]
 
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'publication.sqlite3'}")
+# A PostgreSQL connection costs a server process (some 8 ms to open): each app thread keeps its
+# own for a minute, checked before reuse, so a database that went away is reconnected to.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'publication.sqlite3'}"),
-        conn_max_age=0,
+        DATABASE_URL,
+        conn_max_age=0 if DATABASE_URL.startswith("sqlite") else 60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

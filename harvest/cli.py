@@ -89,7 +89,11 @@ def _stack_options(parser):
     parser.add_argument("-d", "--debug-mode", action="store_true", help="run the site with DEBUG on")
     parser.add_argument(
         "--stack", choices=["local", "compose"], default="local",
-        help="local processes (default) or docker compose (needs a Docker engine and Compose v2)",
+        help="local processes (default) or docker compose (Docker installed and started if need be)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scale-app", type=int, choices=[1, 2], default=1, metavar="{1,2}",
+        help="app replicas behind nginx, with --stack compose (default: 1)",
     )  # fmt: skip
     parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default="auto")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
@@ -178,6 +182,7 @@ def userdata(options, record):
     values = {
         "stack": options.stack,
         "port": options.port or 0,
+        "scale_app": options.scale_app,
         "browser": options.browser,
         "headed": options.headed,
         "debug": options.debug_mode,
@@ -251,6 +256,8 @@ def _check_browser(options, chosen):
 def run(argv=None, prog="harvest"):
     began = time.monotonic()
     options = build_parser(prog).parse_args(argv)
+    if options.scale_app > 1 and options.stack != "compose":
+        raise UsageError("--scale-app needs --stack compose")
     features, chosen, locations, expression = select(options)
     if options.list_tags:
         list_tags(features)

@@ -25,7 +25,8 @@ COMPOSE_FILES = (ROOT / "docker-compose.yml", ROOT / "stack" / "compose.test.yml
 RENDERED = VAR / "compose" / "nginx.conf"
 WHEELS = VAR / "compose" / "wheels"
 REQUIREMENTS = ROOT / "requirements.txt"
-SERVICES = {"memcached": "memcached", "gunicorn": "app", "nginx": "web", "database": "db"}
+SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db"}  # "gunicorn": the app replicas
+APP_REPLICAS = ("app", "app2")  # app2: the profile two-apps of docker-compose.yml
 HEALTHY_TIMEOUT = 120.0
 # Debian's nginx loads its modules from files; the web image is Debian's nginx-light.
 NGINX_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so",
@@ -36,11 +37,11 @@ DB_USER, DB_PASSWORD = "postgres", "postgres"
 # Each service's address on the run's network (NET.10 ...). nginx and the app reach memcached,
 # the app and the database by address, not by name: a stopped container's name stops resolving,
 # and a lookup that falls through to an unreachable resolver would hang every request.
-ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13}
+ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13, "app2": 14}
 DEFAULT_NET = "172.30.0"
 
 
-def render_config(path=RENDERED, net=DEFAULT_NET):
+def render_config(path=RENDERED, net=DEFAULT_NET, apps=1):
     """nginx's config for the `web` container, from the one template, for the run's addresses."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
@@ -48,7 +49,7 @@ def render_config(path=RENDERED, net=DEFAULT_NET):
             listen="80",
             modules=NGINX_MODULES,
             memcached=f"{net}.{ADDRESSES['memcached']}:11211",
-            app=f"{net}.{ADDRESSES['app']}:8000",
+            app=[f"{net}.{ADDRESSES[app]}:8000" for app in APP_REPLICAS[:apps]],
             run_dir="/tmp",
             error_log="/dev/stderr",
             access_log="/dev/stdout",
@@ -94,8 +95,12 @@ def wheelhouse(run=subprocess.run):
 class ComposeStack:
     """The stack under test as containers; the same interface as LocalStack."""
 
-    def __init__(self, run=subprocess.run, project=None, port=None):
+    def __init__(self, run=subprocess.run, project=None, port=None, apps=1):
+        if apps not in (1, 2):
+            raise StackError(f"--scale-app {apps}: the compose stack runs 1 or 2 app replicas")
         self.run = run
+        self.apps = APP_REPLICAS[:apps]
+        self.paused_in = None  # the app replica whose worker stopped at the pause point
         self.project = project or f"harvest{os.getpid()}"
         self.ports = {"WEB_PORT": port or free_port(), "BROWSER_PORT": free_port()}
         self.app_database_url = None
@@ -149,7 +154,8 @@ class ComposeStack:
             argv += ["-f", str(path)]
         env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir),
                "L1_DIR": str(self.l1_dir), "BROWSER_PREFS": str(self.browser_prefs), "NET": self.net,
-               "NGINX_CONF": str(self.run_dir / "nginx.conf")}  # fmt: skip
+               "NGINX_CONF": str(self.run_dir / "nginx.conf"),
+               "COMPOSE_PROFILES": "two-apps" if len(self.apps) > 1 else ""}  # fmt: skip
         if self.app_database_url:
             env["APP_DATABASE_URL"] = self.app_database_url
         result = self.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -192,7 +198,7 @@ class ComposeStack:
         """The images built, then the database and memcached up, for the suite's test database."""
         self.check()
         self.net = free_net(self.run)
-        render_config(self.run_dir / "nginx.conf", self.net)
+        render_config(self.run_dir / "nginx.conf", self.net, len(self.apps))
         for folder in (self.pause_dir, self.l1_dir, self.browser_prefs):
             folder.mkdir(parents=True, exist_ok=True)
         try:
@@ -211,7 +217,7 @@ class ComposeStack:
         """The app on the test database (at the address both the suite and the app reach), then nginx."""
         self.app_database_url = database_url
         try:
-            self.up("app", "web")
+            self.up(*self.apps, "web")
         except BaseException:
             self.stop()
             raise
@@ -225,18 +231,22 @@ class ComposeStack:
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
     # Faults.
+    def _services(self, name):
+        return list(self.apps) if name == "gunicorn" else [SERVICES[name]]
+
     def stop_program(self, name):
-        self.compose("stop", SERVICES[name])
-        self.stopped.add(SERVICES[name])
+        services = self._services(name)
+        self.compose("stop", *services)
+        self.stopped.update(services)
 
     def freeze(self, name):
-        self.compose("pause", SERVICES[name])
+        self.compose("pause", *self._services(name))
         self.frozen.add(name)
 
     def thaw(self, name):
         if name in self.frozen:
             self.frozen.discard(name)
-            self.compose("unpause", SERVICES[name])
+            self.compose("unpause", *self._services(name))
 
     # The pause point: the folder is shared with the app; its processes are seen from inside.
     def arm_pause(self, post_id):
@@ -249,11 +259,16 @@ class ComposeStack:
         pause_point.resume(self.pause_dir, worker, wake=self._wake_worker)
 
     def _worker_stopped(self, pid):
-        stat = self.compose("exec", "-T", "app", "cat", f"/proc/{pid}/stat", check=False).stdout
-        return pause_point.is_stopped(stat)
+        for app in self.apps:  # the replica where that pid is a stopped process
+            stat = self.compose("exec", "-T", app, "cat", f"/proc/{pid}/stat", check=False).stdout
+            if pause_point.is_stopped(stat):
+                self.paused_in = app
+                return True
+        return False
 
     def _wake_worker(self, pid):
-        self.compose("exec", "-T", "app", "sh", "-c", f"kill -CONT {int(pid)}")  # the shell's kill: no procps
+        # The shell's own kill: the image has no procps.
+        self.compose("exec", "-T", self.paused_in or "app", "sh", "-c", f"kill -CONT {int(pid)}")
 
     def clear_l1(self):
         nginx.clear_l1(self.l1_dir)  # the web container's first level is a folder of the run
@@ -291,7 +306,7 @@ class ComposeStack:
 
     def log_tails(self, lines=40):
         tails = {}
-        for service in ("web", "app", "memcached", "db"):
+        for service in ("web", *self.apps, "memcached", "db"):
             result = self.compose("logs", "--no-color", "--tail", str(lines), service, check=False)
             tails[f"{service}.log"] = result.stdout + result.stderr
         return tails

@@ -18,6 +18,7 @@ def render(
     Logs go to files in log_dir, or where error_log and access_log say (/dev/stderr in a container).
     user: the workers' user; by default root when run as root (else the directive is left out).
     l1: False for no first level (the classic design, for bench).
+    app: one address, or a list of the app's replicas.
     """
     if user is None:
         user = "root" if os.geteuid() == 0 else ""
@@ -28,7 +29,9 @@ def render(
         worker_processes=worker_processes,
         listen=listen,
         memcached=memcached,
-        app=app,
+        # Replicas in turn; a refused connection never takes one out of the turn (max_fails=0):
+        # an app that comes back is used at once.
+        app_servers="\n".join(f"        server {address} max_fails=0;" for address in _listed(app)),
         run_dir=run_dir,
         error_log=error_log or f"{log_dir}/nginx-error.log",
         access_log=access_log or f"{log_dir}/nginx-access.log",
@@ -52,3 +55,7 @@ def clear_l1(folder):
     """Empty nginx's first level (its cache folder): nginx takes a cache file that is gone for a miss."""
     for entry in folder.glob("*"):
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def _listed(addresses):
+    return [addresses] if isinstance(addresses, str) else list(addresses)

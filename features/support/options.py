@@ -10,6 +10,7 @@ from stack.paths import ROOT
 class Options:
     stack: str = "local"  # the launcher: local processes or docker compose
     port: int | None = None  # nginx's port; a free one when None or taken
+    scale_app: int = 1  # app replicas behind nginx (compose: 1 or 2)
     browser: str = "auto"  # auto, chromium, firefox or remote
     headed: bool = False  # show the browser window
     debug: bool = False  # the site with DEBUG on
@@ -24,6 +25,7 @@ class Options:
         return cls(
             stack=userdata.get("stack", cls.stack),
             port=userdata.getint("port", 0) or None,
+            scale_app=userdata.getint("scale_app", 1),
             browser=userdata.get("browser", cls.browser),
             headed=userdata.getbool("headed", False),
             debug=userdata.getbool("debug", False),

@@ -12,7 +12,7 @@ def launcher(options):
     if options.stack == "compose":
         from stack.compose import ComposeStack
 
-        return ComposeStack(port=options.port)
+        return ComposeStack(port=options.port, apps=options.scale_app)
     if options.stack != "local":
         raise ValueError(f"unknown stack {options.stack!r}: use local or compose")
     from stack.local import LocalStack

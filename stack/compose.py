@@ -10,7 +10,9 @@ when the start failed. Docker Compose v2 (`docker compose`) where present, else 
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +24,7 @@ from stack.paths import ROOT, SUT, VAR
 from stack.ports import LOOPBACK, free_port
 
 COMPOSE_FILES = (ROOT / "docker-compose.yml", ROOT / "stack" / "compose.test.yml")
+BUILD_LOG = VAR / "compose" / "build.log"  # the last build's whole output
 RENDERED = VAR / "compose" / "nginx.conf"
 WHEELS = VAR / "compose" / "wheels"
 REQUIREMENTS = ROOT / "requirements.txt"
@@ -92,13 +95,53 @@ def wheelhouse(run=subprocess.run):
     return WHEELS
 
 
+def one_line(text):
+    """A tool's complaint on one line."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def port_free(port):
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+FAILED_STEP = (
+    r"The command '/bin/sh -c (?P<step>.*)' returned a non-zero code: (?P<code>\d+)",  # Compose v1
+    r'process "/bin/sh -c (?P<step>.*)" did not complete successfully: exit code: (?P<code>\d+)',  # BuildKit
+)
+FAILED_SERVICE = (
+    r"Service '(?P<service>[\w-]+)' failed to build",  # Compose v1
+    r"target (?P<service>[\w-]+): failed to solve",  # BuildKit
+)
+
+
+def _first(patterns, text):
+    return next((found for pattern in patterns for found in [re.search(pattern, text)] if found), None)
+
+
+def build_failure(output):
+    """Which image failed to build, at which step: from Compose's output (v1 or BuildKit)."""
+    step = _first(FAILED_STEP, output)
+    service = _first(FAILED_SERVICE, output)
+    service = service["service"] if service else "?"
+    if step is None:
+        return f"the image of {service} failed to build: {one_line(output)[-300:]}"
+    return f"the image of {service} failed to build at `RUN {step['step']}` (exit {step['code']})"
+
+
 class ComposeStack:
     """The stack under test as containers; the same interface as LocalStack."""
 
-    def __init__(self, run=subprocess.run, project=None, port=None, apps=1):
+    def __init__(self, run=subprocess.run, project=None, port=None, apps=1, files=COMPOSE_FILES):
         if apps not in (1, 2):
             raise StackError(f"--scale-app {apps}: the compose stack runs 1 or 2 app replicas")
         self.run = run
+        self.files = files
         self.apps = APP_REPLICAS[:apps]
         self.paused_in = None  # the app replica whose worker stopped at the pause point
         self.project = project or f"harvest{os.getpid()}"
@@ -150,7 +193,7 @@ class ComposeStack:
     # Commands.
     def compose(self, *args, check=True):
         argv = [*(self.program or ["docker", "compose"]), "-p", self.project]
-        for path in COMPOSE_FILES:
+        for path in self.files:
             argv += ["-f", str(path)]
         env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir),
                "L1_DIR": str(self.l1_dir), "BROWSER_PREFS": str(self.browser_prefs), "NET": self.net,
@@ -173,6 +216,12 @@ class ComposeStack:
             self.program = ["docker-compose"]
         else:
             raise ComposeUnavailable("--stack compose needs Docker Compose: apt-get install docker-compose")
+        invalid = self.compose("config", "-q", check=False)
+        if invalid.returncode != 0:
+            raise StackError(f"--stack compose: the compose files are not valid: {one_line(invalid.stderr)}")
+        port = self.ports["WEB_PORT"]
+        if not port_free(port):
+            raise StackError(f"--stack compose: port {port} is taken: choose another with --port")
         self.engine.start()
 
     def up(self, *services):
@@ -206,12 +255,22 @@ class ComposeStack:
             if base.returncode != 0:
                 raise StackError(base.stderr.strip() or "stack/base-image failed")
             wheelhouse(self.run)
-            self.compose("build", "--quiet" if self.program == ["docker", "compose"] else "-q")
+            self.build()
             self.up("db", "memcached")
         except BaseException:
             self.stop()
             raise
         return self.database_url()
+
+    def build(self):
+        """Every image, from the cache where nothing changed; a failure names the service and step."""
+        quiet = "--quiet" if self.program == ["docker", "compose"] else "-q"
+        built = self.compose("build", quiet, check=False)
+        if built.returncode != 0:
+            output = built.stdout + built.stderr
+            BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)
+            BUILD_LOG.write_text(output)
+            raise StackError(f"--stack compose: {build_failure(output)} (the build's output: {BUILD_LOG})")
 
     def start(self, database_url):
         """The app on the test database (at the address both the suite and the app reach), then nginx."""

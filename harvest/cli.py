@@ -198,7 +198,14 @@ def execute(args):
     from behave.runner import Runner
     from behave.step_registry import AmbiguousStep
 
-    runner = Runner(Configuration(command_args=args, load_config=False))
+    class QuietSetupRunner(Runner):
+        def abort(self, reason=None):
+            if reason == "HOOK-ERROR in hook=before_all" and self.context is not None:
+                self.aborted = True  # behave printed the error; harvest says it again in one line
+                return
+            super().abort(reason)
+
+    runner = QuietSetupRunner(Configuration(command_args=args, load_config=False))
     try:
         return runner, runner.run(), False
     except KeyboardInterrupt:

@@ -42,7 +42,7 @@ def count_scenarios(features, chosen):
             status = scenario.status.name
             if status == "passed":
                 counts["passed"] += 1
-            elif status in ("failed", "error", "undefined", "hook_error"):
+            elif status in ("failed", "error", "undefined", "hook_error", "cleanup_error"):
                 counts["failed"] += 1
             else:
                 counts["skipped"] += 1

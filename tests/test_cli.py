@@ -108,3 +108,22 @@ def test_ambiguous_step_definitions_are_one_line_and_exit_2(features, tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "harvest: two step definitions match the same steps" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_cleanup_that_fails_is_reported_and_the_run_goes_on(features, tmp_path):
+    (features.folder / "steps" / "cleanup.py").write_text(
+        "from behave import given\n\n"
+        "def fail():\n    raise RuntimeError('the stack would not heal')\n\n"
+        "@given('a cleanup that fails')\n"
+        "def cleanup_fails(context):\n    context.add_cleanup(fail)\n"
+    )
+    path = features(
+        "cleanup.feature",
+        "Feature: Cleanup\n  Scenario: first\n    Given a cleanup that fails\n"
+        "  Scenario: second\n    Given a step that passes\n",
+    )
+    result = run_harvest([str(path)], env=harvest_env(tmp_path))
+    assert "KeyError" not in result.stdout + result.stderr
+    assert "\nC.\n" in result.stdout  # the progress line goes on past the failed cleanup
+    assert "harvest: 1 passed, 1 failed" in result.stdout
+    assert result.returncode == 1

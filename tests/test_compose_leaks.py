@@ -104,3 +104,20 @@ def test_a_taken_port_is_one_line_and_leaves_nothing(engine, features, tmp_path)
     line = f"--stack compose: port {port} is taken: choose another with --port"
     assert err.strip().splitlines() == [f"harvest: the stack could not start: {line}"]
     assert left_of(f"harvest{process.pid}") == {}
+
+
+def test_an_image_that_fails_to_build_names_its_step(engine, tmp_path):
+    from stack.compose import ComposeStack
+    from stack.interface import StackError
+
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN true\nRUN exit 7\n")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  broken:\n    image: harvest-test/broken\n    build: {context: ., network: host}\n"
+    )
+    stack = ComposeStack(project=f"broken{os.getpid()}", files=(tmp_path / "docker-compose.yml",))
+    stack.check()
+    with pytest.raises(StackError) as raised:
+        stack.build()
+    assert str(raised.value).startswith(
+        "--stack compose: the image of broken failed to build at `RUN exit 7` (exit 7) (the build's output: "
+    )

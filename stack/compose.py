@@ -264,8 +264,9 @@ class ComposeStack:
 
     def build(self):
         """Every image, from the cache where nothing changed; a failure names the service and step."""
-        quiet = "--quiet" if self.program == ["docker", "compose"] else "-q"
-        built = self.compose("build", quiet, check=False)
+        # v1's builder keeps the container of a failed step unless told not to; BuildKit keeps none.
+        flags = ["--quiet"] if self.program == ["docker", "compose"] else ["-q", "--force-rm"]
+        built = self.compose("build", *flags, check=False)
         if built.returncode != 0:
             output = built.stdout + built.stderr
             BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)

@@ -121,3 +121,6 @@ def test_an_image_that_fails_to_build_names_its_step(engine, tmp_path):
     assert str(raised.value).startswith(
         "--stack compose: the image of broken failed to build at `RUN exit 7` (exit 7) (the build's output: "
     )
+    exited = ["docker", "ps", "-aq", "--filter", "status=exited", "--filter", "exited=7"]
+    failed_steps = subprocess.run(exited, capture_output=True, text=True).stdout.split()
+    assert failed_steps == [], "the failed step's container was left behind"

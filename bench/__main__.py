@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import crowds, http, migrations, staleness, suite
+from bench import compose, crowds, http, migrations, staleness, suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -83,12 +83,23 @@ def migration_lines(m):
     ]
 
 
-def suite_lines(suite_runs):
+def suite_lines(suite_runs, containers=None):
     columns = ["seconds", "stack start s", "browser start s", "passed", "failed"]
-    rows = [
-        (name, *(row[c] if row[c] is not None else "-" for c in columns)) for name, row in suite_runs.items()
-    ]
-    return _rows(["suite run", *columns], rows)
+    runs = dict(suite_runs)
+    if containers:
+        runs["harvest --stack compose (all)"] = containers["suite"]
+    rows = [(name, *(row[c] if row[c] is not None else "-" for c in columns)) for name, row in runs.items()]
+    lines = _rows(["suite run", *columns], rows)
+    if containers:
+        local, on_compose = suite_runs["harvest (all)"]["seconds"], containers["suite"]["seconds"]
+        lines += [
+            "",
+            "Compose: images built cold (from debian:bookworm-slim, no build cache)"
+            f" {containers['build cold s']} s, warm (nothing changed) {containers['build warm s']} s;"
+            " the whole suite on containers"
+            f" {on_compose / local:.2f}x the local run ({on_compose} / {local} s).",
+        ]
+    return lines
 
 
 def table(results):
@@ -98,7 +109,7 @@ def table(results):
         crowd_lines(results["crowds"]),
         staleness_lines(results["staleness"]),
         migration_lines(results["migrations"]),
-        suite_lines(results["suite"]),
+        suite_lines(results["suite"], results.get("compose")),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
 
@@ -121,6 +132,8 @@ def main():
     results["migrations"] = migrations.run()
     print("bench: the suite (harvest --tag=-slow, then all) ...", flush=True)
     results["suite"] = suite.run()
+    print("bench: the compose stack (images cold and warm, the whole suite) ...", flush=True)
+    results["compose"] = compose.run()
     results["seconds"] = round(time.monotonic() - began, 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -8,7 +8,7 @@ import time
 from stack.paths import ROOT
 
 
-def _harvest(*args):
+def harvest(*args):
     began = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "harvest.cli", "-v", "0", *args], cwd=ROOT,
                             capture_output=True, text=True)  # fmt: skip
@@ -25,4 +25,4 @@ def _harvest(*args):
 
 
 def run():
-    return {"harvest --tag=-slow": _harvest("--tag=-slow"), "harvest (all)": _harvest()}
+    return {"harvest --tag=-slow": harvest("--tag=-slow"), "harvest (all)": harvest()}

@@ -251,16 +251,20 @@ class ComposeStack:
         for folder in (self.pause_dir, self.l1_dir, self.browser_prefs):
             folder.mkdir(parents=True, exist_ok=True)
         try:
-            base = self.run([str(ROOT / "stack" / "base-image")], capture_output=True, text=True)
-            if base.returncode != 0:
-                raise StackError(base.stderr.strip() or "stack/base-image failed")
-            wheelhouse(self.run)
-            self.build()
+            self.images()
             self.up("db", "memcached")
         except BaseException:
             self.stop()
             raise
         return self.database_url()
+
+    def images(self):
+        """Every image: the base made where no registry answers, the app's wheels, then the build."""
+        base = self.run([str(ROOT / "stack" / "base-image")], capture_output=True, text=True)
+        if base.returncode != 0:
+            raise StackError(one_line(base.stderr) or "stack/base-image failed")
+        wheelhouse(self.run)
+        self.build()
 
     def build(self):
         """Every image, from the cache where nothing changed; a failure names the service and step."""

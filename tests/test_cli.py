@@ -12,6 +12,14 @@ def test_unknown_option_is_one_line_and_exit_2(tmp_path):
     assert "unrecognized arguments: --no-such-option" in result.stderr
 
 
+def test_scale_app_without_compose_or_beyond_two_is_one_line_and_exit_2():
+    alone = run_harvest(["--scale-app", "2"])
+    assert (alone.returncode, alone.stderr) == (2, "harvest: --scale-app needs --stack compose\n")
+    three = run_harvest(["--stack", "compose", "--scale-app", "3"])
+    assert three.returncode == 2 and "--scale-app: invalid choice: 3" in three.stderr
+    assert three.stderr.strip().count("\n") == 0
+
+
 def test_missing_path(tmp_path):
     result = run_harvest([str(tmp_path / "nowhere.feature")])
     assert result.returncode == 2

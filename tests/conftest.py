@@ -81,3 +81,15 @@ def run_harvest(args, env=None, cwd=ROOT, timeout=120):
 def processes_marked(mark):
     """PIDs of live processes whose environment carries the mark (all that a run started)."""
     return marked("HARVEST_LEAK_MARK", mark)
+
+
+@pytest.fixture(scope="session")
+def docker_compose():
+    """Debian's docker.io, docker-compose and debootstrap, installed as harvest --stack compose
+    would (as root); elsewhere, where they are missing, the test is skipped and says why."""
+    from stack.engine import ComposeUnavailable, install
+
+    try:
+        install()
+    except ComposeUnavailable as error:
+        pytest.skip(str(error))

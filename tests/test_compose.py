@@ -1,6 +1,5 @@
 """The compose launcher: what it runs and in which order, teardown on failure, the one template."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -149,7 +148,7 @@ def test_missing_packages_without_root_name_the_command(docker, monkeypatch):
     )
 
 
-@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose (Debian) not installed")
+@pytest.mark.usefixtures("docker_compose")
 @pytest.mark.parametrize(
     "text, says",
     [
@@ -233,7 +232,7 @@ def _values(template, text):
     return match.groupdict()
 
 
-@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose (Debian) not installed")
+@pytest.mark.usefixtures("docker_compose")
 def test_compose_files_validate():
     for files in (["docker-compose.yml"], ["docker-compose.yml", "stack/compose.test.yml"]):
         argv = ["docker-compose"] + [w for f in files for w in ("-f", f)] + ["config", "-q"]

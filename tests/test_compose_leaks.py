@@ -21,13 +21,10 @@ COMPOSE = ["--stack", "compose", "-v", "0"]
 
 
 @pytest.fixture(scope="module")
-def engine():
+def engine(docker_compose):
     """An engine for the module's runs (so each run finds one, and `docker ps` can answer after)."""
     if os.geteuid() != 0 and subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
         pytest.skip("no Docker engine answers and none can be started without root")
-    from stack.engine import install
-
-    install()
     running = Engine().start()
     yield
     running.stop()

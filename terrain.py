@@ -5,7 +5,8 @@ side; behave runs the teardowns (in reverse order) after the last feature, on a 
 Ctrl-C and on SIGTERM:
 
     before_all       the leak guard, the stack's launcher, the test database, the stack started
-    before_scenario  a fresh state (database, memcached, nginx's L1); a browser for @browser
+    before_scenario  a fresh state (database, memcached, nginx's L1); a browser for @browser;
+                     @pool skipped on a single memcached
     after_scenario   evidence under reports/ when the scenario failed
     after_all        (the fixtures' teardowns) browser, stack, test database, leak guard
 """
@@ -68,6 +69,9 @@ def before_all(context):
 
 
 def before_scenario(context, scenario):
+    if "pool" in scenario.effective_tags and len(context.stack.memcached_names) < 2:
+        scenario.skip("a pool scenario: it runs when the stack has several memcached (--memcached-nodes 3)")
+        return
     context.responses = []
     context.browser = None
     context.scratch = Path(tempfile.mkdtemp(prefix="scenario-"))  # files a scenario writes (logs ...)

@@ -121,8 +121,9 @@ def _bookkeeping(stack):
     key = hashlib.md5(f"localhost{PAGE}".encode()).hexdigest()
 
     def before():  # the page, then its tag list
-        store.set_page(key, body, ttl)
-        tags.remember(key, ["post:1"], ttl)
+        node = store.node_for(key)
+        node.set_page(key, body, ttl)
+        tags.remember(node, key, ["post:1"], ttl)
 
     def now():  # the generation and the lease, the tag list, the page, the check, the release
         render = renders.Render(key)
@@ -133,7 +134,7 @@ def _bookkeeping(stack):
     with override_settings(PAGECACHE_MEMCACHED=stack.memcached):
         for _ in range(MISSES):
             for name, job in (("before", before), ("now", now)):
-                store.delete(key)
+                store.node_for(key).delete(key)
                 began = time.perf_counter()
                 job()
                 timings[name].append(time.perf_counter() - began)

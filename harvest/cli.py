@@ -92,11 +92,25 @@ def _stack_options(parser):
         help="local processes (default) or docker compose (Docker installed and started if need be)",
     )  # fmt: skip
     parser.add_argument(
+        "--memcached-nodes", type=_nodes, default=1, metavar="N",
+        help="memcached servers: 1 (default), or a pool that nginx and the site share on one ring",
+    )  # fmt: skip
+    parser.add_argument(
         "--scale-app", type=int, choices=[1, 2], default=1, metavar="{1,2}",
         help="app replicas behind nginx, with --stack compose (default: 1)",
     )  # fmt: skip
     parser.add_argument("--browser", choices=["auto", "chromium", "firefox", "remote"], default="auto")
     parser.add_argument("--headed", action="store_true", help="show the browser window")
+
+
+def _nodes(text):
+    try:
+        nodes = int(text)
+    except ValueError:
+        nodes = 0
+    if not 1 <= nodes <= 8:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of memcached servers, 1 to 8")
+    return nodes
 
 
 def _scenario_numbers(text):
@@ -183,6 +197,7 @@ def userdata(options, record):
         "stack": options.stack,
         "port": options.port or 0,
         "scale_app": options.scale_app,
+        "memcached_nodes": options.memcached_nodes,
         "browser": options.browser,
         "headed": options.headed,
         "debug": options.debug_mode,

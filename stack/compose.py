@@ -40,18 +40,19 @@ DB_USER, DB_PASSWORD = "postgres", "postgres"
 # Each service's address on the run's network (NET.10 ...). nginx and the app reach memcached,
 # the app and the database by address, not by name: a stopped container's name stops resolving,
 # and a lookup that falls through to an unreachable resolver would hang every request.
-ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13, "app2": 14}
+ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13, "app2": 14, "memcached2": 15, "memcached3": 16}
+POOL = ("memcached", "memcached2", "memcached3")  # memcached2, memcached3: the profile pool
 DEFAULT_NET = "172.30.0"
 
 
-def render_config(path=RENDERED, net=DEFAULT_NET, apps=1):
+def render_config(path=RENDERED, net=DEFAULT_NET, apps=1, memcached_nodes=1):
     """nginx's config for the `web` container, from the one template, for the run's addresses."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         nginx.render(
             listen="80",
             modules=NGINX_MODULES,
-            memcached=f"{net}.{ADDRESSES['memcached']}:11211",
+            memcached=[f"{net}.{ADDRESSES[node]}:11211" for node in POOL[:memcached_nodes]],
             app=[f"{net}.{ADDRESSES[app]}:8000" for app in APP_REPLICAS[:apps]],
             run_dir="/tmp",
             error_log="/dev/stderr",
@@ -137,9 +138,14 @@ def build_failure(output):
 class ComposeStack:
     """The stack under test as containers; the same interface as LocalStack."""
 
-    def __init__(self, run=subprocess.run, project=None, port=None, apps=1, files=COMPOSE_FILES):
+    def __init__(
+        self, run=subprocess.run, project=None, port=None, apps=1, files=COMPOSE_FILES, memcached_nodes=1
+    ):
         if apps not in (1, 2):
             raise StackError(f"--scale-app {apps}: the compose stack runs 1 or 2 app replicas")
+        if not 1 <= memcached_nodes <= len(POOL):
+            raise StackError(f"--memcached-nodes {memcached_nodes}: the compose stack runs 1 to {len(POOL)}")
+        self.pool = POOL[:memcached_nodes]
         self.run = run
         self.files = files
         self.apps = APP_REPLICAS[:apps]
@@ -181,7 +187,15 @@ class ComposeStack:
 
     @property
     def memcached(self):
-        return self.address("memcached", 11211)
+        """The server, or the pool's servers comma-separated, as MEMCACHED takes them."""
+        return ",".join(self.address(node, 11211) for node in self.pool)
+
+    @property
+    def memcached_names(self):
+        """The nodes' names for faults: "memcached", or "memcached-1" ... "memcached-N"."""
+        return (
+            ["memcached"] if len(self.pool) == 1 else [f"memcached-{n}" for n in range(1, len(self.pool) + 1)]
+        )
 
     def database_url(self, name="publication"):
         return f"postgres://{DB_USER}:{DB_PASSWORD}@{self.address('db', 5432)}/{name}"
@@ -198,7 +212,8 @@ class ComposeStack:
         env = {**os.environ, **{k: str(v) for k, v in self.ports.items()}, "PAUSE_DIR": str(self.pause_dir),
                "L1_DIR": str(self.l1_dir), "BROWSER_PREFS": str(self.browser_prefs), "NET": self.net,
                "NGINX_CONF": str(self.run_dir / "nginx.conf"),
-               "COMPOSE_PROFILES": "two-apps" if len(self.apps) > 1 else ""}  # fmt: skip
+               "APP_MEMCACHED": self.memcached,
+               "COMPOSE_PROFILES": ",".join(self._profiles())}  # fmt: skip
         if self.app_database_url:
             env["APP_DATABASE_URL"] = self.app_database_url
         result = self.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -247,12 +262,12 @@ class ComposeStack:
         """The images built, then the database and memcached up, for the suite's test database."""
         self.check()
         self.net = free_net(self.run)
-        render_config(self.run_dir / "nginx.conf", self.net, len(self.apps))
+        render_config(self.run_dir / "nginx.conf", self.net, len(self.apps), len(self.pool))
         for folder in (self.pause_dir, self.l1_dir, self.browser_prefs):
             folder.mkdir(parents=True, exist_ok=True)
         try:
             self.images()
-            self.up("db", "memcached")
+            self.up("db", *self.pool)
         except BaseException:
             self.stop()
             raise
@@ -296,7 +311,18 @@ class ComposeStack:
 
     # Faults.
     def _services(self, name):
-        return list(self.apps) if name == "gunicorn" else [SERVICES[name]]
+        if name == "gunicorn":
+            return list(self.apps)
+        if name == "memcached":
+            return list(self.pool)
+        if name in self.memcached_names:
+            return [self.pool[self.memcached_names.index(name)]]
+        return [SERVICES[name]]
+
+    def _profiles(self):
+        return [
+            profile for profile, on in (("two-apps", len(self.apps) > 1), ("pool", len(self.pool) > 1)) if on
+        ]
 
     def stop_program(self, name):
         services = self._services(name)
@@ -370,7 +396,7 @@ class ComposeStack:
 
     def log_tails(self, lines=40):
         tails = {}
-        for service in ("web", *self.apps, "memcached", "db"):
+        for service in ("web", *self.apps, *self.pool, "db"):
             result = self.compose("logs", "--no-color", "--tail", str(lines), service, check=False)
             tails[f"{service}.log"] = result.stdout + result.stderr
         return tails

@@ -23,7 +23,8 @@ class Stack(Protocol):
     base_url: str  # where the suite's readers reach nginx
     browser_url: str  # where a browser reaches nginx (the same, unless it runs elsewhere)
     host: str  # the Host header readers send
-    memcached: str  # host:port the suite reads and flushes
+    memcached: str  # host:port the suite reads and flushes; a pool's, comma-separated
+    memcached_names: list  # the servers' names for stop_program, in the same order
     owns_database: bool  # True when the stack's end removes the test database with it
 
     def prepare(self) -> str | None:

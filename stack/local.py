@@ -21,7 +21,7 @@ class LocalStack:
     owns_database = False
 
     def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None,
-                 pause_point=False):  # fmt: skip
+                 pause_point=False, memcached_nodes=1):  # fmt: skip
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers
@@ -29,7 +29,12 @@ class LocalStack:
         self.run_dir = Path(tempfile.mkdtemp(prefix="stack-"))
         self.log_dir = self.run_dir / "logs"
         self.log_dir.mkdir()
-        self.memcached_port = free_port()
+        if memcached_nodes < 1:
+            raise StackError(f"{memcached_nodes} memcached nodes: a stack needs at least one")
+        # One memcached ("memcached"), or a pool: "memcached-1" ... "memcached-N".
+        pool = [f"memcached-{n}" for n in range(1, memcached_nodes + 1)]
+        self.memcached_names = ["memcached"] if memcached_nodes == 1 else pool
+        self.memcached_ports = {name: free_port() for name in self.memcached_names}
         self.app_port = free_port()
         self.web_port = web_port(port)
         self.children = {}
@@ -57,7 +62,20 @@ class LocalStack:
 
     @property
     def memcached(self):
-        return f"{LOOPBACK}:{self.memcached_port}"
+        """The server, or the pool's servers comma-separated, as MEMCACHED takes them."""
+        return ",".join(f"{LOOPBACK}:{port}" for port in self.memcached_ports.values())
+
+    @property
+    def memcached_port(self):
+        return self.memcached_ports[self.memcached_names[0]]
+
+    @property
+    def programs(self):
+        return [*self.memcached_names, "gunicorn", "nginx"]
+
+    def _named(self, name):
+        """The programs a fault names: "memcached" is every node of a pool."""
+        return self.memcached_names if name == "memcached" else [name]
 
     def describe(self):
         return {
@@ -81,7 +99,7 @@ class LocalStack:
         env.update(self.extra_env)
         return env
 
-    def _memcached(self):
+    def _memcached(self, name):
         # Items up to 2 MB: the app's own limit (PAGECACHE_MAX_BYTES, 1 MB) is what refuses a big page.
         # -M: full, it refuses a store rather than evict (the app stores nothing in one that evicts).
         argv = [
@@ -89,7 +107,7 @@ class LocalStack:
             "-l",
             LOOPBACK,
             "-p",
-            self.memcached_port,
+            self.memcached_ports[name],
             "-U",
             "0",
             "-m",
@@ -100,7 +118,7 @@ class LocalStack:
         ]
         if os.geteuid() == 0:
             argv += ["-u", "root"]
-        return Child("memcached", argv, self.log_dir / "memcached.log")
+        return Child(name, argv, self.log_dir / f"{name}.log")
 
     def _gunicorn(self):
         argv = [
@@ -149,15 +167,15 @@ class LocalStack:
         return Child("nginx", argv, self.log_dir / "nginx.log")
 
     def _healthy(self, name):
-        if name == "memcached":
-            return health.memcached_answers(LOOPBACK, self.memcached_port)
+        if name in self.memcached_ports:
+            return health.memcached_answers(LOOPBACK, self.memcached_ports[name])
         if name == "gunicorn":
             return health.http_ok(LOOPBACK, self.app_port)
         return health.http_ok(LOOPBACK, self.web_port)
 
     def start_child(self, name):
         """Start one program and wait until it answers; the error names it and shows its log."""
-        child = {"memcached": self._memcached, "gunicorn": self._gunicorn, "nginx": self._nginx}[name]()
+        child = self._memcached(name) if name in self.memcached_ports else getattr(self, f"_{name}")()
         self.children[name] = child.start()
 
         def ready():
@@ -173,20 +191,23 @@ class LocalStack:
 
     # Faults, for the scenarios that specify staying up.
     def stop_program(self, name):
-        self.thaw(name)
-        child = self.children.pop(name, None)
-        if child is not None:
-            child.stop()
+        for program in self._named(name):
+            self.thaw(program)
+            child = self.children.pop(program, None)
+            if child is not None:
+                child.stop()
 
     def freeze(self, name):
         """SIGSTOP: the program keeps its port (connections are accepted) but never answers."""
-        self.children[name].signal(signal.SIGSTOP)
-        self.frozen.add(name)
+        for program in self._named(name):
+            self.children[program].signal(signal.SIGSTOP)
+            self.frozen.add(program)
 
     def thaw(self, name):
-        if name in self.frozen:
-            self.frozen.discard(name)
-            self.children[name].signal(signal.SIGCONT)
+        for program in self._named(name):
+            if program in self.frozen:
+                self.frozen.discard(program)
+                self.children[program].signal(signal.SIGCONT)
 
     def arm_pause(self, post_id):
         """The next app worker to read the post stops right after reading it."""
@@ -208,7 +229,7 @@ class LocalStack:
 
     def heal(self):
         """Every program running and answering again, after whatever a scenario did to them."""
-        for name in ("memcached", "gunicorn", "nginx"):
+        for name in self.programs:
             self.thaw(name)
             child = self.children.get(name)
             if child is None or not child.running():
@@ -223,7 +244,7 @@ class LocalStack:
         if database_url is not None:
             self.database_url = database_url
         try:
-            for name in ("memcached", "gunicorn", "nginx"):
+            for name in self.programs:
                 self.start_child(name)
         except BaseException:
             self.stop()
@@ -232,7 +253,7 @@ class LocalStack:
 
     def stop(self):
         """Stop every program, the front first; idempotent."""
-        for name in ("nginx", "gunicorn", "memcached"):
+        for name in reversed(self.programs):
             child = self.children.pop(name, None)
             if child is not None:
                 child.stop()

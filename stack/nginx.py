@@ -5,6 +5,8 @@ import re
 import shutil
 from pathlib import Path
 
+from pagecache.ring import WEIGHT  # the site's ring and nginx's must weigh servers alike
+
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 ERROR_PAGES = Path(__file__).resolve().parent.parent / "sut" / "templates"
 
@@ -18,7 +20,7 @@ def render(
     Logs go to files in log_dir, or where error_log and access_log say (/dev/stderr in a container).
     user: the workers' user; by default root when run as root (else the directive is left out).
     l1: False for no first level (the classic design, for bench).
-    app: one address, or a list of the app's replicas.
+    app: one address, or a list of the app's replicas; memcached: one address, or the pool's.
     """
     if user is None:
         user = "root" if os.geteuid() == 0 else ""
@@ -28,10 +30,11 @@ def render(
         user=f"user {user};" if user else "",
         worker_processes=worker_processes,
         listen=listen,
-        memcached=memcached,
+        # A server that refused is still the one its keys live on: never taken out of the ring.
+        memcached_servers=_servers(memcached, f"weight={WEIGHT} "),
         # Replicas in turn; a refused connection never takes one out of the turn (max_fails=0):
         # an app that comes back is used at once.
-        app_servers="\n".join(f"        server {address} max_fails=0;" for address in _listed(app)),
+        app_servers=_servers(app),
         run_dir=run_dir,
         error_log=error_log or f"{log_dir}/nginx-error.log",
         access_log=access_log or f"{log_dir}/nginx-access.log",
@@ -57,5 +60,7 @@ def clear_l1(folder):
         shutil.rmtree(entry, ignore_errors=True)
 
 
-def _listed(addresses):
-    return [addresses] if isinstance(addresses, str) else list(addresses)
+def _servers(addresses, options=""):
+    """An upstream's server lines, from a list of addresses or a comma-separated string."""
+    listed = addresses.split(",") if isinstance(addresses, str) else addresses
+    return "\n".join(f"        server {address} {options}max_fails=0;" for address in listed)

@@ -216,7 +216,8 @@ def test_compose_and_local_render_nginx_from_the_one_template(tmp_path):
     finally:
         local.stop()
     assert written == nginx.substitute(template, **_values(template, written))
-    assert "server 172.30.0.11:11211;" in rendered and f"server 127.0.0.1:{local.memcached_port};" in written
+    assert "server 172.30.0.11:11211 weight=8 max_fails=0;" in rendered
+    assert f"server 127.0.0.1:{local.memcached_port} weight=8 max_fails=0;" in written
 
 
 def _values(template, text):

@@ -9,15 +9,22 @@ from support.parameters import REGISTERED  # noqa: F401  (the step parameters' t
 PROGRAMS = {"memcached": "memcached", "the app": "gunicorn"}
 
 
+def _program(context, part):
+    """The stack's name for a part: "memcached server 2" is the pool's second server."""
+    if part.startswith("memcached server "):
+        return context.stack.memcached_names[int(part.rsplit(" ", 1)[1]) - 1]
+    return PROGRAMS[part]
+
+
 @given("{part:Part} is stopped")
 def step_stopped(context, part):
-    context.stack.stop_program(PROGRAMS[part])
+    context.stack.stop_program(_program(context, part))
     context.add_cleanup(context.stack.heal)
 
 
 @given("{part:Part} is frozen")
 def step_frozen(context, part):
-    context.stack.freeze(PROGRAMS[part])
+    context.stack.freeze(_program(context, part))
     context.add_cleanup(context.stack.heal)
 
 

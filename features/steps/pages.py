@@ -1,16 +1,12 @@
 """Steps of readers requesting pages over HTTP, through nginx."""
 
-import time
 from urllib.parse import urlsplit
 
 from behave import given, step, then
 
 from support import html
-from support.http import assert_served_from, request
+from support.http import ask_until, assert_served_from, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
-
-# Scheduling slack on top of a promised bound (the bound itself is in the feature's words).
-GRACE = 0.25
 
 
 @given('a reader has visited "{uri:Text}"')
@@ -79,24 +75,9 @@ def step_does_not_see(context, text):
     )
 
 
-def _within(context, seconds, uri, check, what):
-    """Ask for uri until check(response) holds or the time is up (the bound a spec promises)."""
-    deadline = time.monotonic() + seconds + GRACE
-    while True:
-        response = request(context, uri)
-        if check(response):
-            return response
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"after {seconds} s, {uri} still does not {what}: status {response.status}, "
-                f"X-Cache {response.header('X-Cache')}, text: {html.visible_text(response.text)[:300]}"
-            )
-        time.sleep(0.05)  # a reader asking again, not a wait for the system
-
-
 @then('within {seconds:d} seconds readers of "{uri:Text}" see "{text:Text}"')
 def step_within_see(context, seconds, uri, text):
-    _within(
+    ask_until(
         context,
         seconds,
         uri,
@@ -107,4 +88,4 @@ def step_within_see(context, seconds, uri, text):
 
 @then('within {seconds:d} seconds readers of "{uri:Text}" get the site\'s page-not-found page')
 def step_within_404(context, seconds, uri):
-    _within(context, seconds, uri, lambda r: r.status == 404, "answer 404")
+    ask_until(context, seconds, uri, lambda r: r.status == 404, "answer 404")

@@ -95,6 +95,14 @@ def assert_served_from(response, level):
     )
 
 
+def assert_rendered(response):
+    """The response is a page Django rendered (X-Cache: MISS)."""
+    cache = response.header("X-Cache")
+    assert (response.status, cache) == (200, "MISS"), (
+        f"{response.uri}: expected a page rendered by Django, got status {response.status}, X-Cache={cache!r}"
+    )
+
+
 def record(context, response):
     context.responses = [*getattr(context, "responses", [])[-4:], response]
     return response
@@ -117,3 +125,22 @@ def burst(context, uri, count):
     answers = at_once(count, lambda: request(SimpleNamespace(stack=context.stack), uri, timeout=30))
     record(context, answers[-1])
     return answers
+
+
+# Scheduling slack on top of a promised bound (the bound itself is in the feature's words).
+GRACE = 0.25
+
+
+def ask_until(context, seconds, uri, check, what):
+    """Ask for uri until check(response) holds or the time is up (the bound a spec promises)."""
+    deadline = time.monotonic() + seconds + GRACE
+    while True:
+        response = request(context, uri)
+        if check(response):
+            return response
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"after {seconds} s, {uri} still does not {what}: status {response.status}, "
+                f"X-Cache {response.header('X-Cache')}, text: {response.text[:300]}"
+            )
+        time.sleep(0.05)  # a reader asking again, not a wait for the system

@@ -28,9 +28,18 @@ def nginx_key(host, uri):
     return hashlib.md5((nginx_host(host) + uri).encode("utf-8")).hexdigest()
 
 
+def servers(address):
+    """The servers of an address: one host:port, or a pool's, comma-separated."""
+    return address.split(",")
+
+
 def all_keys(address):
-    """Every key memcached holds now (`lru_crawler metadump all`, memcached 1.6)."""
-    host, _, port = address.rpartition(":")
+    """Every key memcached holds now, on every server (`lru_crawler metadump all`, memcached 1.6)."""
+    return [key for server in servers(address) for key in _keys_on(server)]
+
+
+def _keys_on(server):
+    host, _, port = server.rpartition(":")
     data = b""
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(b"lru_crawler metadump all\r\n")
@@ -49,35 +58,70 @@ def page_keys(address):
 
 
 @contextmanager
-def connected(address):
-    """A client of memcached at address, closed after use."""
-    memcached = client(address)
+def connected(server):
+    """A client of one memcached server, closed after use."""
+    memcached = client(server)
     try:
         yield memcached
     finally:
         memcached.close()
 
 
+def holders(address, key):
+    """The servers that hold key, with what they hold."""
+    found = {}
+    for server in servers(address):
+        with connected(server) as memcached:
+            value = memcached.get(key)
+        if value is not None:
+            found[server] = value
+    return found
+
+
 def read(address, key):
-    with connected(address) as memcached:
-        return memcached.get(key)
+    """The page stored under key, wherever it is; a page on two servers of a pool is a bug."""
+    found = holders(address, key)
+    assert len(found) <= 1, f"{key} is stored on {len(found)} servers: {sorted(found)}"
+    return next(iter(found.values()), None)
 
 
-def delete(address, key):
-    """Delete and wait for memcached's answer (a no-reply delete can land after the next read)."""
-    with connected(address) as memcached:
-        memcached.delete(key, noreply=False)
+def delete(address, key, only=None):
+    """Delete (on every server, or only on those given) and wait for memcached's answer: a
+    no-reply delete can land after the next read."""
+    for server in only or servers(address):
+        with connected(server) as memcached:
+            memcached.delete(key, noreply=False)
 
 
 def remaining_ttl(address, key):
     """Seconds until the entry expires (-1: never), from memcached's meta command `mg <key> t`."""
-    with connected(address) as memcached:
-        reply = memcached.raw_command(f"mg {key} t".encode(), b"\r\n").decode()
-    if not reply.startswith("HD"):
-        return None
-    return int(reply.split(" t", 1)[1].split()[0])
+    for server in holders(address, key):
+        with connected(server) as memcached:
+            reply = memcached.raw_command(f"mg {key} t".encode(), b"\r\n").decode()
+        if reply.startswith("HD"):
+            return int(reply.split(" t", 1)[1].split()[0])
+    return None
+
+
+def item_count(address):
+    total = 0
+    for server in servers(address):
+        with connected(server) as memcached:
+            total += int(memcached.stats()[b"curr_items"])
+    return total
+
+
+def tag_lists(address):
+    """Every tag list, by (server, key): a pool keeps a list on each server that holds a page."""
+    lists = {}
+    for server in servers(address):
+        keys = [key for key in _keys_on(server) if key.startswith("pagecache:tag:")]
+        with connected(server) as memcached:
+            lists.update({(server, key): value for key, value in memcached.get_many(keys).items()})
+    return lists
 
 
 def flush(address):
-    with connected(address) as memcached:
-        memcached.flush_all(noreply=False)
+    for server in servers(address):
+        with connected(server) as memcached:
+            memcached.flush_all(noreply=False)

@@ -11,6 +11,7 @@ class Options:
     stack: str = "local"  # the launcher: local processes or docker compose
     port: int | None = None  # nginx's port; a free one when None or taken
     scale_app: int = 1  # app replicas behind nginx (compose: 1 or 2)
+    memcached_nodes: int = 1  # one memcached, or a pool on nginx's consistent-hash ring
     browser: str = "auto"  # auto, chromium, firefox or remote
     headed: bool = False  # show the browser window
     debug: bool = False  # the site with DEBUG on
@@ -26,6 +27,7 @@ class Options:
             stack=userdata.get("stack", cls.stack),
             port=userdata.getint("port", 0) or None,
             scale_app=userdata.getint("scale_app", 1),
+            memcached_nodes=userdata.getint("memcached_nodes", 1),
             browser=userdata.get("browser", cls.browser),
             headed=userdata.getbool("headed", False),
             debug=userdata.getbool("debug", False),

@@ -12,12 +12,15 @@ def launcher(options):
     if options.stack == "compose":
         from stack.compose import ComposeStack
 
-        return ComposeStack(port=options.port, apps=options.scale_app)
+        return ComposeStack(
+            port=options.port, apps=options.scale_app, memcached_nodes=options.memcached_nodes
+        )
     if options.stack != "local":
         raise ValueError(f"unknown stack {options.stack!r}: use local or compose")
     from stack.local import LocalStack
 
-    return LocalStack(env={"DEBUG": "1"} if options.debug else {}, port=options.port, pause_point=True)
+    return LocalStack(env={"DEBUG": "1"} if options.debug else {}, port=options.port, pause_point=True,
+                      memcached_nodes=options.memcached_nodes)  # fmt: skip
 
 
 @fixture

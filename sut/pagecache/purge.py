@@ -1,4 +1,4 @@
-"""Purging: forget every stored page that shows some content, on every host."""
+"""Purging: forget every stored page that shows some content, on every host and every memcached."""
 
 import logging
 
@@ -14,10 +14,10 @@ def purge_tags(tags):
     The generation advances first, so that no render begun before this purge stores its page.
     """
     renders.advance()
-    keys = set()
-    for tag in tags:
-        keys.update(pages_tagged(tag))
-    keys.update(TAG_PREFIX + tag for tag in tags)
-    store.delete_many(keys)
-    log.info("purged %d stored pages for %s", len(keys) - len(tags), ", ".join(tags))
-    return len(keys) - len(tags)
+    pages = 0
+    for node in store.nodes():  # each node lists the pages it holds
+        keys = {key for tag in tags for key in pages_tagged(node, tag)}
+        node.delete_many(keys | {TAG_PREFIX + tag for tag in tags})
+        pages += len(keys)
+    log.info("purged %d stored pages for %s", pages, ", ".join(tags))
+    return pages

@@ -10,14 +10,15 @@ key holds a page and nothing else):
   such as the login page or a 404: a burst of those never queues behind a lock). Nobody waits
   longer than WAIT.
 
-- **A purge wins over every render in flight.** Every purge first advances one *generation*
-  counter. A render reads the generation before the view reads any content; at the end it
-  lists the page under its tags, stores it, and checks the generation, deleting the page if a
-  purge came in between. Either the purge advanced the generation before the check, and the
-  render deletes what it stored; or it did so after, and then it read the tag lists after the
-  render had listed the page, so the purge deletes it. Either way no page read before a purge
-  outlives it. A render that cannot list its page under every tag (a list at memcached's item
-  limit, memcached out of memory) stores nothing: a page nobody could purge is never stored.
+- **A purge wins over every render in flight.** Every purge first advances the *generation*
+  counter (one on each memcached of a pool, a render reading its page's node's). A render reads
+  the generation before the view reads any content; at the end it lists the page under its tags,
+  stores it, and checks the generation, deleting the page if a purge came in between. Either the
+  purge advanced the generation before the check, and the render deletes what it stored; or it
+  did so after, and then it read the tag lists after the render had listed the page, so the
+  purge deletes it. Either way no page read before a purge outlives it. A render that cannot
+  list its page under every tag (a list at memcached's item limit, memcached out of memory)
+  stores nothing: a page nobody could purge is never stored.
 """
 
 import time
@@ -32,19 +33,20 @@ POLL = 0.005
 WAIT = 0.5
 
 
-def generation(value=None):
-    """The purge generation now, created on first use; None when memcached does not answer."""
-    value = value or store.get(GENERATION_KEY)
+def generation(node, value=None):
+    """The node's purge generation now, created on first use; None when it does not answer."""
+    value = value or node.get(GENERATION_KEY)
     if value is None:
-        store.add(GENERATION_KEY, _fresh_start(), 0)
-        value = store.get(GENERATION_KEY)
+        node.add(GENERATION_KEY, _fresh_start(), 0)
+        value = node.get(GENERATION_KEY)
     return value
 
 
 def advance():
     """Called by every purge before it deletes anything: renders begun earlier store nothing."""
-    if store.incr(GENERATION_KEY) is None and not store.add(GENERATION_KEY, _fresh_start(), 0):
-        store.incr(GENERATION_KEY)
+    for node in store.nodes():
+        if node.incr(GENERATION_KEY) is None and not node.add(GENERATION_KEY, _fresh_start(), 0):
+            node.incr(GENERATION_KEY)
 
 
 def _fresh_start():
@@ -58,13 +60,14 @@ class Render:
     def __init__(self, key):
         self.key = key
         self.lease = LEASE_PREFIX + key
-        found = store.get_many([GENERATION_KEY, key])
+        self.node = store.node_for(key)  # the page, its lease, its tag lists and its generation
+        found = self.node.get_many([GENERATION_KEY, key])
         # memcached not answering: the page is rendered and not stored, at the cost of one timeout.
-        self.generation = None if found is None else generation(found.get(GENERATION_KEY))
+        self.generation = None if found is None else generation(self.node, found.get(GENERATION_KEY))
         self.stored_copy = None if found is None else found.get(key)
         self.holds_lease = False
         if self.stored_copy is None and self.generation is not None:
-            self.holds_lease = store.add(self.lease, uuid.uuid4().hex.encode("ascii"), LEASE_SECONDS)
+            self.holds_lease = self.node.add(self.lease, uuid.uuid4().hex.encode("ascii"), LEASE_SECONDS)
 
     def wait_for_page(self):
         """The stored page once another request's render stored it; None: render it yourself."""
@@ -75,7 +78,7 @@ class Render:
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             time.sleep(POLL)
-            found = store.get_many([self.key, self.lease])
+            found = self.node.get_many([self.key, self.lease])
             if found is None:
                 return None
             if self.key in found:
@@ -86,16 +89,17 @@ class Render:
 
     def store(self, body, page_tags, ttl):
         """Store the page unless a purge began after this render did; True when it is stored."""
-        if not self.holds_lease or not store.never_evicts():
+        if not self.holds_lease or not self.node.never_evicts():
             return False
-        if not tags.remember(self.key, page_tags, ttl) or not store.set_page(self.key, body, ttl):
+        listed = tags.remember(self.node, self.key, page_tags, ttl)
+        if not listed or not self.node.set_page(self.key, body, ttl):
             return False
-        if generation() != self.generation:
-            store.delete(self.key)
+        if generation(self.node) != self.generation:
+            self.node.delete(self.key)
             return False
         return True
 
     def release(self):
         if self.holds_lease:
-            store.delete(self.lease, wait=False)
+            self.node.delete(self.lease, wait=False)
             self.holds_lease = False

@@ -1,6 +1,8 @@
-"""Tags say which content a page shows, so that a change purges exactly the pages that show it."""
+"""Tags say which content a page shows, so that a change purges exactly the pages that show it.
 
-from pagecache import store
+A tag's list lives on each memcached of a pool that holds a page showing it, and names the
+pages stored on that node only.
+"""
 
 TAG_PREFIX = "pagecache:tag:"
 
@@ -11,8 +13,8 @@ def tag_response(response, *tags):
     return response
 
 
-def remember(key, tags, ttl):
-    """Record that the page stored under key shows each tag's content; False if a list refused.
+def remember(node, key, tags, ttl):
+    """Record that the page stored under key on node shows each tag's content; False if a list refused.
 
     The list's lifetime is renewed on every append, so it outlives every page it names. A list
     that cannot grow (memcached's item limit: a page re-rendered for weeks is listed each time)
@@ -20,12 +22,12 @@ def remember(key, tags, ttl):
     """
     listed = True
     for tag in tags:
-        if not store.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl):
-            store.delete_many([*set(pages_tagged(tag)), TAG_PREFIX + tag])
+        if not node.append(TAG_PREFIX + tag, f"{key} ".encode("ascii"), ttl):
+            node.delete_many([*set(pages_tagged(node, tag)), TAG_PREFIX + tag])
             listed = False
     return listed
 
 
-def pages_tagged(tag):
-    raw = store.get(TAG_PREFIX + tag) or b""
+def pages_tagged(node, tag):
+    raw = node.get(TAG_PREFIX + tag) or b""
     return raw.decode("ascii").split()

@@ -14,7 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, SimpleTestCase, override_settings
 from pymemcache.exceptions import MemcacheServerError
 
-from pagecache import keys, purge, renders, rules, store, tags, variants
+from pagecache import keys, purge, renders, ring, rules, store, tags, variants
 from pagecache.middleware import PageCacheMiddleware, StoredCopyMiddleware
 
 
@@ -211,7 +211,7 @@ class MiddlewareTests(SimpleTestCase):
     def setUp(self):
         self.settings = override_settings(PAGECACHE_MEMCACHED=self.memcached.address, PAGECACHE_TTL=60)
         self.settings.enable()
-        store.client().flush_all()
+        store.nodes()[0].client().flush_all()
 
     def tearDown(self):
         self.settings.disable()
@@ -224,36 +224,36 @@ class MiddlewareTests(SimpleTestCase):
         request.META["RAW_URI"] = "/p/?a=1"
         response = self.render(request, variants.declare_query(html("<p>caf\u00e9</p>"), a=1))
         self.assertEqual(response["X-Cache"], "MISS")
-        self.assertEqual(store.get(md5("localhost/p/?a=1")), "<p>caf\u00e9</p>".encode())
+        self.assertEqual(stored(md5("localhost/p/?a=1")), "<p>caf\u00e9</p>".encode())
 
     def test_refused_response_is_not_stored(self):
         request = anonymous_get("/p/", HTTP_HOST="localhost")
         self.render(request, html(status=404))
-        self.assertIsNone(store.get(md5("localhost/p/")))
+        self.assertIsNone(stored(md5("localhost/p/")))
 
     def test_key_differing_from_nginx_is_not_stored(self):
         request = anonymous_get("/p/", HTTP_HOST="localhost", HTTP_X_PAGE_KEY=md5("evil.com/p/"))
         self.render(request, html())
-        self.assertIsNone(store.get(md5("localhost/p/")))
-        self.assertIsNone(store.get(md5("evil.com/p/")))
+        self.assertIsNone(stored(md5("localhost/p/")))
+        self.assertIsNone(stored(md5("evil.com/p/")))
 
     def test_key_agreeing_with_nginx_is_stored(self):
         request = anonymous_get("/p/", HTTP_HOST="localhost", HTTP_X_PAGE_KEY=md5("localhost/p/"))
         self.render(request, html("<p>ok</p>"))
-        self.assertEqual(store.get(md5("localhost/p/")), b"<p>ok</p>")
+        self.assertEqual(stored(md5("localhost/p/")), b"<p>ok</p>")
 
     def test_tagged_pages_are_purged_together_on_every_host(self):
         for host in ("localhost", "127.0.0.1"):
             self.render(anonymous_get("/blog/a/", HTTP_HOST=host), tags.tag_response(html(), "post:1"))
         self.render(anonymous_get("/other/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:2"))
         self.assertEqual(purge.purge_tags(["post:1"]), 2)
-        self.assertIsNone(store.get(md5("localhost/blog/a/")))
-        self.assertIsNone(store.get(md5("127.0.0.1/blog/a/")))
-        self.assertIsNotNone(store.get(md5("localhost/other/")))
+        self.assertIsNone(stored(md5("localhost/blog/a/")))
+        self.assertIsNone(stored(md5("127.0.0.1/blog/a/")))
+        self.assertIsNotNone(stored(md5("localhost/other/")))
 
     def test_entry_has_the_ttl(self):
         self.render(anonymous_get("/t/", HTTP_HOST="localhost"), html())
-        reply = store.client().raw_command(f"mg {md5('localhost/t/')} t".encode(), b"\r\n")
+        reply = store.nodes()[0].client().raw_command(f"mg {md5('localhost/t/')} t".encode(), b"\r\n")
         ttl = int(reply.decode().split(" t", 1)[1])
         self.assertTrue(0 < ttl <= 60, reply)
 
@@ -261,32 +261,33 @@ class MiddlewareTests(SimpleTestCase):
         render = renders.Render(md5("localhost/r/"))
         purge.purge_tags(["post:1"])
         self.assertFalse(render.store(b"old", ["post:1"], 60))
-        self.assertIsNone(store.get(md5("localhost/r/")))
+        self.assertIsNone(stored(md5("localhost/r/")))
 
     def test_a_purge_between_store_and_check_deletes_the_page(self):
-        render, set_page = renders.Render(md5("localhost/r/")), store.set_page
+        render = renders.Render(md5("localhost/r/"))
+        set_page = render.node.set_page
 
         def set_then_purge(*args):
             stored = set_page(*args)
             purge.purge_tags(["post:2"])
             return stored
 
-        with mock.patch.object(store, "set_page", set_then_purge):
+        with mock.patch.object(render.node, "set_page", set_then_purge):
             self.assertFalse(render.store(b"old", ["post:1"], 60))
-        self.assertIsNone(store.get(md5("localhost/r/")))
+        self.assertIsNone(stored(md5("localhost/r/")))
 
     def test_a_full_tag_list_is_emptied_with_its_pages_then_the_page_is_stored_again(self):
         listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
-        store.set_page(listed, b"old", 60)
+        store.node_for(listed).set_page(listed, b"old", 60)
         entry = f"{listed} ".encode()
         count = 1024 * 1024 // len(entry)  # as many entries as memcached takes in one item
         while not _stored(tag_list, entry * count):
             count -= 1
         page = (anonymous_get("/full/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:9"))
         self.render(*page)
-        self.assertEqual([store.get(k) for k in (md5("localhost/full/"), listed, tag_list)], [None] * 3)
+        self.assertEqual([stored(k) for k in (md5("localhost/full/"), listed, tag_list)], [None] * 3)
         self.render(*page)
-        self.assertEqual(store.get(md5("localhost/full/")), b"<p>hi</p>")
+        self.assertEqual(stored(md5("localhost/full/")), b"<p>hi</p>")
 
     def test_a_reader_who_waits_gets_the_page_the_first_render_stores(self):
         first, second = renders.Render(md5("localhost/w/")), renders.Render(md5("localhost/w/"))
@@ -312,9 +313,13 @@ class MiddlewareTests(SimpleTestCase):
         self.assertEqual(served, (b"<p>stored</p>", "HIT", "app"))
 
 
+def stored(key):
+    return store.node_for(key).get(key)
+
+
 def _stored(key, value):
     try:
-        return store.client().set(key, value, noreply=False)
+        return store.nodes()[0].client().set(key, value, noreply=False)
     except MemcacheServerError:  # object too large
         return False
 
@@ -326,7 +331,7 @@ class EvictingMemcachedTests(SimpleTestCase):
         try:
             with override_settings(PAGECACHE_MEMCACHED=memcached.address):
                 PageCacheMiddleware(lambda r: html())(anonymous_get("/e/", HTTP_HOST="localhost"))
-                self.assertIsNone(store.get(md5("localhost/e/")))
+                self.assertIsNone(stored(md5("localhost/e/")))
         finally:
             memcached.stop()
 
@@ -359,3 +364,72 @@ class UnavailableMemcachedTests(SimpleTestCase):
             listener.close()
         self.assertEqual(response.status_code, 200)
         self.assertLess(elapsed, 2.0)
+
+
+class RingTests(SimpleTestCase):
+    def test_a_server_list_that_cannot_be_read_says_what_is_wrong(self):
+        for text, says in [
+            ("", "no memcached server given"),
+            ("127.0.0.1", "'127.0.0.1' is not host:port"),
+            ("127.0.0.1:11211,,127.0.0.1:11212", "'' is not host:port"),
+            ("127.0.0.1:99999", "'127.0.0.1:99999' is not host:port"),
+            ("a:11211, a:11211", "a:11211 listed twice"),
+        ]:
+            with self.subTest(text=text), self.assertRaisesRegex(ring.BadServerList, says):
+                ring.parse(text)
+        self.assertEqual(ring.parse("a:1, [::1]:2"), ["a:1", "[::1]:2"])
+
+    def test_keys_spread_evenly_and_stay_put_when_a_server_is_added(self):
+        three = ring.Ring(["10.0.0.1:11211", "10.0.0.2:11211", "10.0.0.3:11211"])
+        four = ring.Ring([*three.servers, "10.0.0.4:11211"])
+        keys_ = [md5(f"localhost/p/{n}") for n in range(10000)]
+        counts = {server: 0 for server in three.servers}
+        moved = 0
+        for key in keys_:
+            counts[three.server_for(key)] += 1
+            moved += four.server_for(key) not in (three.server_for(key), "10.0.0.4:11211")
+        self.assertLessEqual(max(counts.values()) / min(counts.values()), 1.2, counts)
+        self.assertEqual(moved, 0)  # a new server only takes keys; none move between the others
+
+
+@skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
+class PoolTests(SimpleTestCase):
+    """Three real memcached: each page on its ring node only, purged wherever it is."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pool = [Memcached() for _ in range(3)]
+
+    @classmethod
+    def tearDownClass(cls):
+        for memcached in cls.pool:
+            memcached.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        addresses = ",".join(m.address for m in self.pool)
+        self.settings = override_settings(PAGECACHE_MEMCACHED=addresses, PAGECACHE_TTL=60)
+        self.settings.enable()
+        for node in store.nodes():
+            node.client().flush_all()
+
+    def tearDown(self):
+        self.settings.disable()
+
+    def holders(self, key):
+        return [node.server for node in store.nodes() if node.get(key) is not None]
+
+    def test_each_page_is_stored_on_its_ring_node_only_and_a_purge_finds_them_all(self):
+        uris = [f"/blog/p{n}/" for n in range(30)]
+        for uri in uris:
+            PageCacheMiddleware(lambda r: tags.tag_response(html(), "post:1"))(
+                anonymous_get(uri, HTTP_HOST="localhost")
+            )
+        keys_ = [md5(f"localhost{uri}") for uri in uris]
+        self.assertEqual(
+            [self.holders(key) for key in keys_], [[store.node_for(key).server] for key in keys_]
+        )
+        self.assertEqual(len({store.node_for(key).server for key in keys_}), 3)  # all three hold some
+        self.assertEqual(purge.purge_tags(["post:1"]), 30)
+        self.assertEqual([self.holders(key) for key in keys_], [[]] * 30)

@@ -117,6 +117,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # The page cache that nginx reads: memcached address, entry lifetime, largest entry stored.
+# MEMCACHED: one server, or a pool (host:port,host:port,...) read on nginx's ring (pagecache/ring.py).
 PAGECACHE_MEMCACHED = os.environ.get("MEMCACHED", "127.0.0.1:11211")
 PAGECACHE_TTL = int(os.environ.get("PAGECACHE_TTL", "300"))
 PAGECACHE_MAX_BYTES = int(os.environ.get("PAGECACHE_MAX_BYTES", str(1024 * 1024 - 1024)))

@@ -20,6 +20,14 @@ def test_scale_app_without_compose_or_beyond_two_is_one_line_and_exit_2():
     assert three.stderr.strip().count("\n") == 0
 
 
+def test_memcached_nodes_out_of_range_is_one_line_and_exit_2():
+    for value in ("0", "9", "x"):
+        result = run_harvest(["--memcached-nodes", value])
+        assert result.returncode == 2
+        assert result.stderr.strip().count("\n") == 0
+        assert f"{value!r}: a whole number of memcached servers, 1 to 8" in result.stderr
+
+
 def test_missing_path(tmp_path):
     result = run_harvest([str(tmp_path / "nowhere.feature")])
     assert result.returncode == 2

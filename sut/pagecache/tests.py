@@ -5,6 +5,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from unittest import mock, skipUnless
@@ -367,6 +368,16 @@ class UnavailableMemcachedTests(SimpleTestCase):
 
 
 class RingTests(SimpleTestCase):
+    def test_a_bad_memcached_list_stops_the_site_at_start_in_one_line(self):
+        manage = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "manage.py")
+        env = {**os.environ, "MEMCACHED": "127.0.0.1:11211,127.0.0.1:11211"}
+        result = subprocess.run([sys.executable, manage, "check"], capture_output=True, text=True, env=env)
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(
+            result.stderr,
+            "manage.py: MEMCACHED: 127.0.0.1:11211 listed twice (in '127.0.0.1:11211,127.0.0.1:11211')\n",
+        )
+
     def test_a_server_list_that_cannot_be_read_says_what_is_wrong(self):
         for text, says in [
             ("", "no memcached server given"),

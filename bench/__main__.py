@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import compose, crowds, http, migrations, staleness, suite
+from bench import compose, crowds, http, migrations, pool, staleness, suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -83,6 +83,25 @@ def migration_lines(m):
     ]
 
 
+def pool_lines(p):
+    counts = p["keys by server"]
+    paths = [
+        (name, f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}")
+        for name, r in p["paths"].items()
+    ]
+    return [
+        f"A pool of {p['nodes']} memcached (one ring for nginx and the site):",
+        "",
+        *_rows(["path", "req/s", "p50 ms", "p99 ms"], paths),
+        "",
+        f"10,000 keys by server: {', '.join(f'{c:,}' for c in counts)}"
+        f" (most / least {max(counts) / min(counts):.2f}; target ≤ 1.2).",
+        f"Pages served from memcached: {p['from memcached, all up']:.1%} with every server up;"
+        f" {p['from memcached, one stopped']:.1%} with the second stopped (its share of the pages:"
+        f" {1 - p['expected with one stopped']:.1%}), slowest answer {p['slowest ms, one stopped']} ms.",
+    ]
+
+
 def suite_lines(suite_runs, containers=None):
     columns = ["seconds", "stack start s", "browser start s", "passed", "failed"]
     runs = dict(suite_runs)
@@ -109,6 +128,7 @@ def table(results):
         crowd_lines(results["crowds"]),
         staleness_lines(results["staleness"]),
         migration_lines(results["migrations"]),
+        pool_lines(results["pool"]),
         suite_lines(results["suite"], results.get("compose")),
     ]
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
@@ -128,6 +148,8 @@ def main():
         results["staleness"] = staleness.run(f"sqlite:///{scratch / 'staleness.sqlite3'}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    print(f"bench: a pool of {pool.NODES} memcached ...", flush=True)
+    results["pool"] = pool.run()
     print(f"bench: the clustered migration on {migrations.ROWS} rows, both modes ...", flush=True)
     results["migrations"] = migrations.run()
     print("bench: the suite (harvest --tag=-slow, then all) ...", flush=True)

@@ -52,8 +52,9 @@ WORKDIR /srv/sut
 EXPOSE 8000
 HEALTHCHECK --interval=1s --timeout=3s --retries=60 \
     CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/health/', timeout=2)"
-# Migrations run on every start (a no-op when there are none), then gunicorn as in the local stack.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn publication.wsgi:application --bind 0.0.0.0:8000 --workers 2 --worker-class gthread --threads 4 --access-logfile - --error-logfile - --config /srv/stack/pause_point.py"]
+# Migrations run on start (a no-op when there are none; MIGRATE=0 for a second replica), then
+# gunicorn as in the local stack.
+CMD ["sh", "-c", "if [ \"${MIGRATE:-1}\" = 1 ]; then python manage.py migrate --noinput; fi && exec gunicorn publication.wsgi:application --bind 0.0.0.0:8000 --workers 2 --worker-class gthread --threads 4 --access-logfile - --error-logfile - --config /srv/stack/pause_point.py"]
 
 # Firefox ESR for the suite's @browser scenarios, driven over its own Marionette protocol (no
 # geckodriver). It runs on the host's network (stack/compose.test.yml): Marionette listens on

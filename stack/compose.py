@@ -30,6 +30,7 @@ WHEELS = VAR / "compose" / "wheels"
 REQUIREMENTS = ROOT / "requirements.txt"
 SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db"}  # "gunicorn": the app replicas
 APP_REPLICAS = ("app", "app2")  # app2: the profile two-apps of docker-compose.yml
+IMAGES = ("db", "memcached", "app", "web", "browser")  # app2, memcached2 and memcached3 reuse theirs
 HEALTHY_TIMEOUT = 120.0
 # Debian's nginx loads its modules from files; the web image is Debian's nginx-light.
 NGINX_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so",
@@ -285,7 +286,7 @@ class ComposeStack:
         """Every image, from the cache where nothing changed; a failure names the service and step."""
         # v1's builder keeps the container of a failed step unless told not to; BuildKit keeps none.
         flags = ["--quiet"] if self.program == ["docker", "compose"] else ["-q", "--force-rm"]
-        built = self.compose("build", *flags, check=False)
+        built = self.compose("build", *flags, *IMAGES, check=False)
         if built.returncode != 0:
             output = built.stdout + built.stderr
             BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)

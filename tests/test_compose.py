@@ -63,7 +63,7 @@ def test_start_runs_services_in_order(docker):
     ]
     assert fake.compose_verbs() == [
         "config -q",
-        "build --quiet",
+        "build --quiet db memcached app web browser",
         "up -d --no-build db memcached",
         "up -d --no-build app web",
     ]
@@ -84,7 +84,7 @@ def test_every_command_names_both_compose_files_and_the_project(docker):
 
 
 def test_failed_start_tears_everything_down(docker):
-    fake = docker(fail_on="app web")
+    fake = docker(fail_on="--no-build app web")
     stack = ComposeStack(run=fake, project="t")
     stack.prepare()
     with pytest.raises(StackError, match="boom"):

@@ -224,13 +224,11 @@ class ComposeStack:
 
     def check(self):
         """Docker and Compose installed, an engine answering: one clear line when they cannot be."""
-        if not (shutil.which("docker") and shutil.which("docker-compose") and shutil.which("debootstrap")):
-            install(self.run)
-        if self.run(["docker", "compose", "version"], capture_output=True, text=True).returncode == 0:
-            self.program = ["docker", "compose"]
-        elif shutil.which("docker-compose"):
-            self.program = ["docker-compose"]
-        else:
+        engine = shutil.which("dockerd") or shutil.which("dockerd", path="/usr/sbin:/usr/local/sbin")
+        if not (shutil.which("docker") and self._compose_program() and (engine or self.engine.answers())):
+            install(self.run)  # Debian's docker.io, docker-compose (v1) and debootstrap
+        self.program = self._compose_program()
+        if self.program is None:
             raise ComposeUnavailable("--stack compose needs Docker Compose: apt-get install docker-compose")
         invalid = self.compose("config", "-q", check=False)
         if invalid.returncode != 0:
@@ -239,6 +237,15 @@ class ComposeStack:
         if not port_free(port):
             raise StackError(f"--stack compose: port {port} is taken: choose another with --port")
         self.engine.start()
+
+    def _compose_program(self):
+        """Compose v2 (`docker compose`) where present, else v1 (`docker-compose`), else None."""
+        if (
+            shutil.which("docker")
+            and self.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+        ):
+            return ["docker", "compose"]
+        return ["docker-compose"] if shutil.which("docker-compose") else None
 
     def up(self, *services):
         """Start services and wait until each is healthy (v1 has no --wait)."""

@@ -43,6 +43,9 @@ class Engine:
         self.run, self.popen = run, popen
         self.process = None
 
+    def answers(self):
+        return _answers(self.run)
+
     def start(self):
         if _answers(self.run):
             return self

@@ -23,10 +23,10 @@ def _key(uri):
 
 def _posts(stack):
     script = (
-        "from django.contrib.auth.models import User; from blog.models import Post;"
-        "u = User.objects.get(username='bench');"
+        "from django.contrib.auth.models import User; from django.utils import timezone;"
+        "from blog.models import Post; u = User.objects.get(username='bench');"
         f"Post.objects.bulk_create([Post(title=f'Pooled {{n}}', slug=f'pooled-{{n}}', body='x', author=u,"
-        f" status='published') for n in range({POSTS})])"
+        f" status='published', published_at=timezone.now()) for n in range({POSTS})])"
     )
     manage(stack.app_env(), "shell", "-c", script)
     return [f"/blog/pooled-{n}/" for n in range(POSTS)]

@@ -164,6 +164,7 @@ class ComposeStack:
         self.net = DEFAULT_NET  # the run's network, chosen by prepare()
         self.program = None  # the compose command, found by check()
         self.engine = Engine(run)
+        self.last_words = None  # (argv, env) -> None: a command run once the run is over, however it ends
 
     owns_database = True  # `down -v` removes it, test database included
 
@@ -206,7 +207,8 @@ class ComposeStack:
                 "memcached": self.memcached, "database": self.app_database_url}  # fmt: skip
 
     # Commands.
-    def compose(self, *args, check=True):
+    def _command(self, *args):
+        """A compose command's argv and environment."""
         argv = [*(self.program or ["docker", "compose"]), "-p", self.project]
         for path in self.files:
             argv += ["-f", str(path)]
@@ -217,7 +219,11 @@ class ComposeStack:
                "COMPOSE_PROFILES": ",".join(self._profiles())}  # fmt: skip
         if self.app_database_url:
             env["APP_DATABASE_URL"] = self.app_database_url
-        result = self.run([*argv, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        return [*argv, *args], env
+
+    def compose(self, *args, check=True):
+        argv, env = self._command(*args)
+        result = self.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
         if check and result.returncode != 0:
             raise StackError(f"docker compose {' '.join(args)} failed:\n{result.stderr.strip()[-3000:]}")
         return result
@@ -270,6 +276,8 @@ class ComposeStack:
         """The images built, then the database and memcached up, for the suite's test database."""
         self.check()
         self.net = free_net(self.run)
+        if self.last_words is not None:  # harvest killed outright: the reaper takes the project down
+            self.last_words(*self._command("down", "-v", "--remove-orphans", "--timeout", "3"))
         render_config(self.run_dir / "nginx.conf", self.net, len(self.apps), len(self.pool))
         for folder in (self.pause_dir, self.l1_dir, self.browser_prefs):
             folder.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ def launcher(options):
 def leak_guard(context):
     """The last guard: when the run ends, however it ends, whatever it started is killed."""
     guard = lifetime.start_reaper(RUN_MARK)
+    context.last_words = lambda argv, env=None: lifetime.when_run_ends(guard, argv, env)
     yield
     lifetime.stop_reaper(guard)
 
@@ -35,6 +36,7 @@ def leak_guard(context):
 def stack_under_test(context, options):
     """The launcher, with what must run before the test database (compose's PostgreSQL)."""
     stack = launcher(options)
+    stack.last_words = getattr(context, "last_words", None)  # what compose leaves to the reaper
     yield stack
     stack.stop()  # a no-op when it already stopped before the database went
 

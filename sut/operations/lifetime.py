@@ -9,11 +9,15 @@ Two guards, one place:
   by kill -9, and every process still carrying the mark is stopped, including one forked in
   the very moment the run died, before it could set a parent-death signal of its own.
 
+The run may also leave the reaper last words: commands it runs once the run is over, before
+it sweeps (`when_run_ends`), for what no mark reaches, such as containers a Docker engine runs.
+
 Run as `python -m operations.lifetime NAME MARK`, it is the reaper itself.
 """
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -95,6 +99,13 @@ def start_reaper(name):
     )
 
 
+def when_run_ends(reaper, argv, env=None):
+    """Have the reaper run argv (with env) once the run is over, however it ends: kill -9 too."""
+    line = json.dumps({"argv": [str(arg) for arg in argv], "env": env}) + "\n"
+    reaper.stdin.write(line.encode())
+    reaper.stdin.flush()
+
+
 def stop_reaper(reaper):
     """The run is over: let the reaper sweep, and wait for it."""
     if reaper.stdin and not reaper.stdin.closed:
@@ -108,7 +119,11 @@ def stop_reaper(reaper):
 def main(argv):
     name, mark = argv[1], argv[2]
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.stdin.buffer.read()  # blocks until the run closes the pipe or dies
+    last_words = sys.stdin.buffer.read()  # blocks until the run closes the pipe or dies
+    for line in last_words.decode().splitlines():
+        job = json.loads(line)
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(job["argv"], env=job["env"], capture_output=True, timeout=120)
     sweep(name, mark)
     return 0
 

@@ -139,16 +139,15 @@ def build_failure(output):
 class ComposeStack:
     """The stack under test as containers; the same interface as LocalStack."""
 
-    def __init__(
-        self, run=subprocess.run, project=None, port=None, apps=1, files=COMPOSE_FILES, memcached_nodes=1
-    ):
+    def __init__(self, run=subprocess.run, project=None, port=None, apps=1, files=COMPOSE_FILES,
+                 memcached_nodes=1, images=IMAGES):  # fmt: skip
         if apps not in (1, 2):
             raise StackError(f"--scale-app {apps}: the compose stack runs 1 or 2 app replicas")
         if not 1 <= memcached_nodes <= len(POOL):
             raise StackError(f"--memcached-nodes {memcached_nodes}: the compose stack runs 1 to {len(POOL)}")
         self.pool = POOL[:memcached_nodes]
         self.run = run
-        self.files = files
+        self.files, self.images_built = files, images  # images: the services `build` names
         self.apps = APP_REPLICAS[:apps]
         self.paused_in = None  # the app replica whose worker stopped at the pause point
         self.project = project or f"harvest{os.getpid()}"
@@ -301,7 +300,7 @@ class ComposeStack:
         """Every image, from the cache where nothing changed; a failure names the service and step."""
         # v1's builder keeps the container of a failed step unless told not to; BuildKit keeps none.
         flags = ["--quiet"] if self.program == ["docker", "compose"] else ["-q", "--force-rm"]
-        built = self.compose("build", *flags, *IMAGES, check=False)
+        built = self.compose("build", *flags, *self.images_built, check=False)
         if built.returncode != 0:
             output = built.stdout + built.stderr
             BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)

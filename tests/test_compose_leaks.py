@@ -113,7 +113,8 @@ def test_an_image_that_fails_to_build_names_its_step(engine, tmp_path):
     (tmp_path / "docker-compose.yml").write_text(
         "services:\n  broken:\n    image: harvest-test/broken\n    build: {context: ., network: host}\n"
     )
-    stack = ComposeStack(project=f"broken{os.getpid()}", files=(tmp_path / "docker-compose.yml",))
+    broken = tmp_path / "docker-compose.yml"
+    stack = ComposeStack(project=f"broken{os.getpid()}", files=(broken,), images=())  # its every service
     stack.check()
     with pytest.raises(StackError) as raised:
         stack.build()

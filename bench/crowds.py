@@ -9,10 +9,9 @@ import http.client
 import statistics
 import time
 
-from bench.http import create_page
+from bench.http import create_page, published_posts
 from stack.burst import at_once
 from stack.local import LocalStack
-from stack.manage import check as manage
 from stack.ports import LOOPBACK
 
 BURSTS = 5
@@ -51,22 +50,11 @@ def _bursts(port, uris, readers):
     }
 
 
-def _cold_posts(stack, count):
-    script = (
-        "from django.contrib.auth.models import User; from blog.models import Post;"
-        "u = User.objects.get(username='bench');"
-        f"[Post.objects.create(title=f'Cold {{n}}', slug=f'cold-{{n}}', body='lorem ipsum ' * 1500,"
-        f" author=u, status='published') for n in range({count})]"
-    )
-    manage(stack.app_env(), "shell", "-c", script)
-    return [f"/blog/cold-{n}/" for n in range(count)]
-
-
 def run(database_url):
     """The crowds of the README's table, on the stack as the suite runs it."""
     with LocalStack(database_url) as stack:
         create_page(stack)
-        cold = _cold_posts(stack, BURSTS)
+        cold = published_posts(stack, "cold", BURSTS, body="lorem ipsum " * 1500)
         port = stack.web_port
         return {
             "a cold page that will be stored": _bursts(port, cold, COLD_READERS),

@@ -89,6 +89,18 @@ def create_page(stack):
     manage(stack.app_env(), "shell", "-c", script)
 
 
+def published_posts(stack, prefix, count, body="x"):
+    """count published posts at /blog/<prefix>-<n>/, by create_page's author; their URIs."""
+    script = (
+        "from django.contrib.auth.models import User; from django.utils import timezone;"
+        "from blog.models import Post; u = User.objects.get(username='bench');"
+        f"Post.objects.bulk_create([Post(title=f'{prefix} {{n}}', slug=f'{prefix}-{{n}}', body={body!r},"
+        f" author=u, status='published', published_at=timezone.now()) for n in range({count})])"
+    )
+    manage(stack.app_env(), "shell", "-c", script)
+    return [f"/blog/{prefix}-{n}/" for n in range(count)]
+
+
 def static_server(run, body, workers):
     (run / "static" / PAGE.strip("/")).mkdir(parents=True)
     (run / "static" / PAGE.strip("/") / "index.html").write_bytes(body)

@@ -7,10 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.http import PAGE, ROUNDS, _median, create_page, get, wrk
+from bench.http import PAGE, ROUNDS, _median, create_page, get, published_posts, wrk
 from pagecache.ring import Ring
 from stack.local import LocalStack
-from stack.manage import check as manage
 
 NODES = 3
 KEYS = 10_000
@@ -19,17 +18,6 @@ POSTS = 300
 
 def _key(uri):
     return hashlib.md5(f"localhost{uri}".encode()).hexdigest()  # the stack's readers send Host localhost
-
-
-def _posts(stack):
-    script = (
-        "from django.contrib.auth.models import User; from django.utils import timezone;"
-        "from blog.models import Post; u = User.objects.get(username='bench');"
-        f"Post.objects.bulk_create([Post(title=f'Pooled {{n}}', slug=f'pooled-{{n}}', body='x', author=u,"
-        f" status='published', published_at=timezone.now()) for n in range({POSTS})])"
-    )
-    manage(stack.app_env(), "shell", "-c", script)
-    return [f"/blog/pooled-{n}/" for n in range(POSTS)]
 
 
 def _served(stack, uris):
@@ -61,7 +49,7 @@ def run():
             for n in range(KEYS):
                 counts[ring.server_for(_key(f"/blog/p{n}/"))] += 1
             results["keys by server"] = list(counts.values())
-            uris = _posts(stack)
+            uris = published_posts(stack, "pooled", POSTS)
             for _ in range(2):
                 _served(stack, uris)
             results["from memcached, all up"], _ = _served(stack, uris)

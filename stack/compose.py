@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from stack import nginx, pause_point
 from stack.engine import ComposeUnavailable, Engine, install
 from stack.interface import BrowserService, StackError
 from stack.paths import ROOT, SUT, VAR
-from stack.ports import LOOPBACK, free_port
+from stack.ports import LOOPBACK, free_port, port_is_free
 
 COMPOSE_FILES = (ROOT / "docker-compose.yml", ROOT / "stack" / "compose.test.yml")
 BUILD_LOG = VAR / "compose" / "build.log"  # the last build's whole output
@@ -100,16 +99,6 @@ def wheelhouse(run=subprocess.run):
 def one_line(text):
     """A tool's complaint on one line."""
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def port_free(port):
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((LOOPBACK, port))
-        except OSError:
-            return False
-    return True
 
 
 FAILED_STEP = (
@@ -239,7 +228,7 @@ class ComposeStack:
         if invalid.returncode != 0:
             raise StackError(f"--stack compose: the compose files are not valid: {one_line(invalid.stderr)}")
         port = self.ports["WEB_PORT"]
-        if not port_free(port):
+        if not port_is_free(port):
             raise StackError(f"--stack compose: port {port} is taken: choose another with --port")
         self.engine.start()
 

@@ -6,7 +6,7 @@ Ctrl-C and on SIGTERM:
 
     before_all       the leak guard, the stack's launcher, the test database, the stack started
     before_scenario  a fresh state (database, memcached, nginx's L1); a browser for @browser;
-                     @pool skipped on a single memcached
+                     @pool skipped on a single memcached, @celery (saying why) with no broker
     after_scenario   evidence under reports/ when the scenario failed
     after_all        (the fixtures' teardowns) browser, stack, test database, leak guard
 """
@@ -30,7 +30,7 @@ from behave import use_fixture  # noqa: E402
 
 from stack.binaries import MissingBinary  # noqa: E402
 from stack.interface import StackError  # noqa: E402
-from support import evidence, isolation  # noqa: E402
+from support import celery_workers, evidence, isolation  # noqa: E402
 from support.browser_session import browser_session  # noqa: E402
 from support.database import test_database  # noqa: E402
 from support.options import Options  # noqa: E402
@@ -71,6 +71,10 @@ def before_all(context):
 def before_scenario(context, scenario):
     if "pool" in scenario.effective_tags and len(context.stack.memcached_names) < 2:
         scenario.skip("a pool scenario: it runs when the stack has several memcached (--memcached-nodes 3)")
+        return
+    if "celery" in scenario.effective_tags and (why := celery_workers.broker_unreachable()):
+        print(f"harvest: skipping {scenario.name!r}: {why}", file=sys.__stderr__)
+        scenario.skip(why)
         return
     context.responses = []
     context.browser = None

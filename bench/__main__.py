@@ -77,9 +77,14 @@ def staleness_lines(s):
 def migration_lines(m):
     columns = ["wall s", "worker processes", "overhead per cluster ms", "peak MB per worker"]
     return [
-        f"Clustered migration: {m['rows']} rows, {m['clusters']} clusters, {m['pool']} at a time:",
+        f"Clustered migration: {m['rows']} rows, {m['clusters']} clusters; the pool {m['pool']} at a time,"
+        " Celery one cluster at a time per worker:",
         "",
-        *_rows(["mode", *columns], [(name, *(row[c] for c in columns)) for name, row in m["modes"].items()]),
+        *_rows(
+            ["mode", *columns],
+            [(name, *(row.get(c, "-") for c in columns)) for name, row in m["modes"].items()],
+        ),
+        *(f"{name}: {row['skipped']}" for name, row in m["modes"].items() if "skipped" in row),
     ]
 
 

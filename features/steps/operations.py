@@ -1,10 +1,11 @@
 """Steps of the operator: clustered migrations, users into groups."""
 
 import re
+import time
 
 from behave import given, step, then
 
-from support import operations
+from support import celery_workers, operations
 from support.content import author
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
@@ -54,6 +55,40 @@ def step_killed_run(context, clusters, pool, finished):
     )
     assert len(logged) < clusters, f"the run finished all {clusters} clusters before it was killed"
     context.killed_after = len(logged)
+
+
+@given("two Celery workers")
+def step_celery_workers(context):
+    context.workers = celery_workers.Workers(context.stack, context.scratch)
+    context.add_cleanup(context.workers.stop)
+    context.workers.start("first", "second")
+
+
+@step(
+    "the operator runs the search migration in {clusters:d} clusters on Celery,"
+    " and the first worker is killed with kill -9 in the middle of a cluster"
+)
+def step_celery_run_killed(context, clusters):
+    context.clusters, workers = clusters, context.workers
+    argv = [*operations.migration_argv(clusters, 1, context.migration_log), "--engine", "celery"]
+    runner = operations.start(context.stack, argv, env=workers.env)
+    context.add_cleanup(operations.stop, runner)
+    deadline = time.monotonic() + 120
+    while not (len(workers.finished("first")) >= 2 and workers.running("first")):
+        assert runner.poll() is None, f"the run ended before the worker could be killed:\n{runner.output()}"
+        assert time.monotonic() < deadline, "the first worker ran no cluster in two minutes"
+        time.sleep(0.01)
+    context.killed_task = workers.running("first")
+    workers.kill("first")
+    context.run_status, context.run_output = operations.finish(runner, timeout=120)
+
+
+@then("the cluster the killed worker was running was run by the second worker")
+def step_redelivered(context):
+    second = context.workers
+    assert context.killed_task in second.finished("second"), (
+        f"task {context.killed_task} never finished on the second worker:\n{second.log('second')[-1500:]}"
+    )
 
 
 @then("every post is migrated")

@@ -4,7 +4,9 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
@@ -32,6 +34,46 @@ def call(*argv):
 
 def migration_argv(clusters, pool, log):
     return ["run_clustered", "rebuild_search", "--clusters", clusters, "--pool", pool, "--log", log]
+
+
+class Run:
+    """A management command running in the background, its output in a file."""
+
+    def __init__(self, process, output_path):
+        self.process, self.output_path = process, output_path
+
+    def poll(self):
+        return self.process.poll()
+
+    def output(self):
+        return self.output_path.read_text(errors="replace")
+
+
+def start(stack, argv, env=None):
+    """A management command started in the background (the operator at another terminal)."""
+    output = tempfile.NamedTemporaryFile("w", suffix=".out", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(manage.argv(*argv), env=env or stack.app_env(), stdout=output,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    output.close()
+    return Run(process, Path(output.name))
+
+
+def finish(run, timeout):
+    """(exit status, output) once the command ends; killed, with a note, if it outlives timeout."""
+    try:
+        status = run.process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        output = run.output()
+        stop(run)
+        return None, f"{output}\n(still running after {timeout} s: killed)"
+    return status, run.output()
+
+
+def stop(run):
+    if run.process.poll() is None:
+        run.process.kill()
+        run.process.wait(10)
+    run.output_path.unlink(missing_ok=True)
 
 
 def run_killed_after(stack, argv, finished, log_lines):

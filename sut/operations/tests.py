@@ -4,10 +4,13 @@ import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from unittest import skipIf
 
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
@@ -134,6 +137,104 @@ class RunnerTests(TransactionTestCase):
         self.assertIn("8 clusters run", output)
         workers = int(re.search(r"by (\d+) worker processes", output)[1])
         self.assertLessEqual(workers, 4, "each worker should have run several clusters")
+
+
+def _broker_unreachable():
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
+    try:
+        socket.create_connection((url.hostname, url.port or 6379), timeout=1).close()
+    except OSError as error:
+        return f"no Celery broker answers ({error})"
+    return None
+
+
+BROKER_DOWN = _broker_unreachable()
+
+
+@skipIf(BROKER_DOWN, BROKER_DOWN or "")
+class CeleryRunnerTests(TransactionTestCase):
+    """Two worker processes (two "machines") share the clusters; one is killed in a cluster."""
+
+    RECEIVED = re.compile(r"run_cluster\[([0-9a-f-]+)\] received")
+    SUCCEEDED = re.compile(r"run_cluster\[([0-9a-f-]+)\] succeeded")
+
+    def setUp(self):
+        base = Path(connection.settings_dict["NAME"]).with_suffix(f".{os.getpid()}")
+        self.log, self.logs = base.with_suffix(".celery.log"), {}
+        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+                    "MEMCACHED": NOWHERE, "CELERY_QUEUE": f"test-{uuid.uuid4().hex[:8]}"}  # fmt: skip
+        self.workers = {}
+        for name in ("first", "second"):
+            self.logs[name] = base.with_suffix(f".{name}.log")
+            self.addCleanup(self.logs[name].unlink, missing_ok=True)
+            argv = [sys.executable, "-m", "celery", "-A", "operations.tasks", "worker", "--concurrency", "1",
+                    "-n", f"{name}@%h", "-l", "info", "--without-gossip", "--without-mingle"]  # fmt: skip
+            with open(self.logs[name], "w") as out:
+                self.workers[name] = subprocess.Popen(
+                    argv,
+                    cwd=MANAGE.parent,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            self.addCleanup(self._stop, self.workers[name])
+        self.addCleanup(self.log.unlink, missing_ok=True)
+        deadline = time.monotonic() + 30
+        while not all("ready." in path.read_text() for path in self.logs.values()):
+            self.assertLess(time.monotonic(), deadline, "the workers did not start")
+            time.sleep(0.1)
+
+    @staticmethod
+    def _stop(worker):
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+
+    def test_a_worker_killed_in_a_cluster_loses_nothing(self):
+        make_posts(30000)
+        argv = [sys.executable, str(MANAGE), "run_clustered", "rebuild_search", "--clusters", "60",
+                "--engine", "celery", "--log", str(self.log)]  # fmt: skip
+        runner = subprocess.Popen(
+            argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            text = self.logs["first"].read_text()
+            finished = set(self.SUCCEEDED.findall(text))
+            running = [task for task in self.RECEIVED.findall(text) if task not in finished]
+            if len(finished) >= 2 and running:
+                break
+            self.assertLess(time.monotonic(), deadline, "the first worker ran no cluster")
+            time.sleep(0.01)
+        os.killpg(self.workers["first"].pid, signal.SIGKILL)  # the whole "machine", mid-cluster
+        output, _ = runner.communicate(timeout=180)
+        self.assertEqual(runner.returncode, 0, output)
+        self.assertIn(running[0], self.SUCCEEDED.findall(self.logs["second"].read_text()))
+        self.assertEqual(sorted(done_clusters(self.log, 60)), list(range(1, 61)))
+        self.assertEqual(len(self.log.read_text().splitlines()), 60)  # each cluster logged once
+        self.assertEqual(Post.objects.exclude(search_version=SEARCH_VERSION).count(), 0)
+
+    def test_no_broker_is_one_line_naming_it_and_nothing_is_sent(self):
+        env = {**self.env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}
+        argv = [
+            sys.executable,
+            str(MANAGE),
+            "run_clustered",
+            "rebuild_search",
+            "--clusters",
+            "4",
+            "--engine",
+            "celery",
+        ]
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2)
+        self.assertRegex(
+            result.stderr, rf"^CommandError: no Celery broker answers at {env['CELERY_BROKER_URL']}: "
+        )
+        self.assertEqual(result.stderr.count("\n"), 1)
 
 
 class GroupTests(TestCase):

@@ -3,7 +3,7 @@
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.clusters import run_clusters
+from operations.clusters import run_clusters, run_clusters_on_celery
 
 
 class Command(BaseCommand):
@@ -23,6 +23,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-going", action="store_true", help="run the other clusters after a failure"
         )
+        parser.add_argument(
+            "--engine", choices=["pool", "celery"], default="pool",
+            help="pool: worker processes here (default); celery: Celery workers anywhere (CELERY_BROKER_URL)",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         if options["command"] not in get_commands():
@@ -30,15 +34,16 @@ class Command(BaseCommand):
         for name in ("clusters", "pool", "reuse"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1")
-        failed, stats = run_clusters(
-            options["command"],
-            options["clusters"],
-            options["pool"],
-            log_path=options["log"],
-            keep_going=options["keep_going"],
-            reuse=options["reuse"],
-            out=self.stdout,
-        )
+        if options["engine"] == "celery":
+            failed, stats = run_clusters_on_celery(
+                options["command"], options["clusters"], log_path=options["log"],
+                keep_going=options["keep_going"], out=self.stdout,
+            )  # fmt: skip
+        else:
+            failed, stats = run_clusters(
+                options["command"], options["clusters"], options["pool"], log_path=options["log"],
+                keep_going=options["keep_going"], reuse=options["reuse"], out=self.stdout,
+            )  # fmt: skip
         self.stdout.write(
             f"{stats['clusters run']} clusters run in {stats['wall seconds']:.1f} s by {stats['workers']} "
             f"worker processes ({stats['work seconds']:.1f} s of work in clusters); "

@@ -1,0 +1,78 @@
+"""Celery workers for the @celery scenarios: real worker processes on this machine, on the
+stack's data and a queue of the scenario's own on the broker (CELERY_BROKER_URL)."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import urlsplit
+
+from stack.paths import SUT
+
+BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+RECEIVED = re.compile(r"run_cluster\[([0-9a-f-]+)\] received")
+SUCCEEDED = re.compile(r"run_cluster\[([0-9a-f-]+)\] succeeded")
+
+
+def broker_unreachable():
+    """Why no broker can be used here, or None when one answers."""
+    parts = urlsplit(BROKER_URL)
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
+    except OSError as error:
+        return f"no Celery broker answers at {BROKER_URL} ({error})"
+    return None
+
+
+class Workers:
+    """Named worker processes, each its own process group (a "machine": kill -9 takes it all)."""
+
+    def __init__(self, stack, folder):
+        queue = f"clusters-{uuid.uuid4().hex[:8]}"
+        self.env = {**stack.app_env(), "CELERY_BROKER_URL": BROKER_URL, "CELERY_QUEUE": queue}
+        self.folder, self.processes = folder, {}
+
+    def start(self, *names):
+        for name in names:
+            log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115  (the worker writes it)
+            argv = [sys.executable, "-m", "celery", "-A", "operations.tasks", "worker", "--concurrency", "1",
+                    "-n", f"{name}@%h", "-l", "info", "--without-gossip", "--without-mingle"]  # fmt: skip
+            self.processes[name] = subprocess.Popen(
+                argv, cwd=SUT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + 30
+        while not all("ready." in self.log(name) for name in names):
+            assert time.monotonic() < deadline, f"the workers did not start: {self.log(names[0])[-800:]}"
+            time.sleep(0.1)
+
+    def log(self, name):
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def running(self, name):
+        """The task the worker is running now (received, not finished), or None."""
+        text = self.log(name)
+        finished = set(SUCCEEDED.findall(text))
+        under_way = [task for task in RECEIVED.findall(text) if task not in finished]
+        return under_way[0] if under_way else None
+
+    def finished(self, name):
+        return SUCCEEDED.findall(self.log(name))
+
+    def kill(self, name):
+        os.killpg(self.processes[name].pid, signal.SIGKILL)
+        self.processes[name].wait(10)
+
+    def stop(self):
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)

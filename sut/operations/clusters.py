@@ -271,14 +271,18 @@ def _check_broker(tasks):
 
 def _check_workers(tasks, out):
     """A worker that does not know the task runs older code: say so rather than wait for it."""
-    registered = tasks.app.control.inspect(timeout=1.0).registered() or {}
-    stale = sorted(name for name, known in registered.items() if tasks.TASK not in known)
+    inspect = tasks.app.control.inspect(timeout=1.0)
+    # Only the workers of this run's queue: a broker may serve other sites' workers too.
+    queues = inspect.active_queues() or {}
+    ours = [name for name, consumed in queues.items() if any(q.get("name") == tasks.QUEUE for q in consumed)]
+    registered = inspect.registered() or {} if ours else {}
+    stale = sorted(name for name in ours if tasks.TASK not in registered.get(name, []))
     if stale:
         raise CommandError(
             f"worker(s) {', '.join(stale)} do not know the task {tasks.TASK}: they run an older version"
             " of the site; restart them on this one",
             returncode=2,
         )
-    if not registered:
+    if not ours:
         out.write("no Celery worker answers yet: the clusters wait in the queue until one starts\n")
         out.flush()

@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -216,6 +217,54 @@ class CeleryRunnerTests(TransactionTestCase):
         self.assertEqual(sorted(done_clusters(self.log, 60)), list(range(1, 61)))
         self.assertEqual(len(self.log.read_text().splitlines()), 60)  # each cluster logged once
         self.assertEqual(Post.objects.exclude(search_version=SEARCH_VERSION).count(), 0)
+
+    def test_a_failing_cluster_is_named_and_a_restart_resumes_after_the_fix(self):
+        make_posts(40)
+        broken = Post.objects.order_by("pk")[5]
+        Post.objects.filter(pk=broken.pk).update(title="")
+        argv = [sys.executable, str(MANAGE), "run_clustered", "rebuild_search", "--clusters", "4", "--engine",
+                "celery", "--keep-going", "--log", str(self.log)]  # fmt: skip
+        failing = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(failing.returncode, 0)
+        self.assertIn(f"cluster(s) {broken.pk % 4 + 1} of 4 failed", failing.stderr)
+        self.assertEqual(len(done_clusters(self.log, 4)), 3)  # --keep-going: the other three ran
+        Post.objects.filter(pk=broken.pk).update(title="Fixed")
+        fixed = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(fixed.returncode, 0, fixed.stdout + fixed.stderr)
+        self.assertIn("resuming: 3 of 4 clusters already done", fixed.stdout)
+        self.assertEqual(sorted(done_clusters(self.log, 4)), [1, 2, 3, 4])
+        self.assertEqual(Post.objects.exclude(search_version=SEARCH_VERSION).count(), 0)
+
+    def test_a_worker_on_older_code_is_named_and_nothing_waits_for_it(self):
+        folder = Path(self.log).with_suffix(".old")
+        folder.mkdir(exist_ok=True)
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        (folder / "oldsite.py").write_text(  # a site from before the task existed, on the same queue
+            "import os\nfrom celery import Celery\n"
+            "app = Celery('old', broker=os.environ['CELERY_BROKER_URL'])\n"
+            "app.conf.task_default_queue = os.environ['CELERY_QUEUE']\n"
+        )
+        env = {
+            **self.env,
+            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        }
+        argv = [sys.executable, "-m", "celery", "-A", "oldsite", "worker", "-Q", env["CELERY_QUEUE"],
+                "-l", "info", "--concurrency", "1", "-n", "old@%h",
+                "--without-gossip", "--without-mingle"]  # fmt: skip
+        with open(folder / "old.log", "w") as out:
+            plain = {name: value for name, value in env.items() if "DJANGO" not in name}  # not a Django site
+            old = subprocess.Popen(argv, cwd=folder, env=plain, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # fmt: skip
+        self.addCleanup(self._stop, old)
+        deadline = time.monotonic() + 30
+        while "ready." not in (folder / "old.log").read_text():
+            self.assertLess(time.monotonic(), deadline, (folder / "old.log").read_text()[-1500:])
+            time.sleep(0.1)
+        argv = [sys.executable, str(MANAGE), "run_clustered", "rebuild_search", "--clusters", "4", "--engine",
+                "celery"]  # fmt: skip
+        result = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        self.assertRegex(result.stderr, r"worker\(s\) old@\S+ do not know the task operations.run_cluster")
 
     def test_no_broker_is_one_line_naming_it_and_nothing_is_sent(self):
         env = {**self.env, "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"}

@@ -160,6 +160,14 @@ def _outcome(future, index):
         return ClusterResult(index, error=f"worker died: {type(error).__name__}: {error}")
 
 
+def _finished(log, result, count, stats, progress):
+    """A cluster done: logged (when there is a log), counted, reported."""
+    if log:
+        _log_done(log, result, count)
+    stats.add(result)
+    progress.advance(result.index, result.rows)
+
+
 def _log_done(log, result, count):
     """One fsynced line a finished cluster: a restart after kill -9 skips it."""
     log.write(f"cluster {result.index}/{count} done rows={result.rows} seconds={result.seconds:.3f}\n")
@@ -198,10 +206,7 @@ def run_clusters(command, count, pool, log_path=None, keep_going=False, reuse=1,
                     out.write(f"cluster {result.index}/{count} FAILED: {result.error}\n")
                     out.flush()
                     continue
-                if log:
-                    _log_done(log, result, count)
-                stats.add(result)
-                progress.advance(result.index, result.rows)
+                _finished(log, result, count, stats, progress)
     finally:
         # After a failure the clusters under way finish (each commits or rolls back whole).
         executor.shutdown(wait=True, cancel_futures=True)
@@ -239,10 +244,7 @@ def run_clusters_on_celery(command, count, log_path=None, keep_going=False, out=
                         tasks.app.control.revoke([h.id for h in sent])
                         sent.clear()
                     continue
-                if log:
-                    _log_done(log, result, count)
-                stats.add(result)
-                progress.advance(result.index, result.rows)
+                _finished(log, result, count, stats, progress)
             time.sleep(poll)
     finally:
         if log:

@@ -4,7 +4,6 @@ Celery workers on this machine's Redis (1 and 2; skipped, saying why, when no br
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -12,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+from operations.broker import BROKER_URL, unreachable
 from stack.manage import check as manage
 from stack.paths import SUT
 
@@ -43,7 +43,7 @@ def run():
         out = manage(env, "run_clustered", "rebuild_search", "--clusters", CLUSTERS, "--pool", POOL,
                       "--reuse", reuse)  # fmt: skip
         results["modes"][name] = _mode(out, POOL)
-    broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    broker = BROKER_URL
     for workers in (1, 2):
         name = f"Celery, {workers} worker{'s' if workers > 1 else ''} (--engine celery)"
         manage(env, "shell", "-c", "from blog.models import Post; Post.objects.update(search_version=0)")
@@ -64,11 +64,9 @@ def _mode(out, pool):
 
 def _celery(env, broker, count):
     """The run on count Celery workers (prefork, one process each), or why it could not run."""
-    host, _, port = broker.split("//", 1)[1].split("/", 1)[0].rpartition(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=1).close()
-    except OSError as error:
-        return {"skipped": f"no Celery broker answers at {broker} ({error})"}
+    why = unreachable(broker)
+    if why:
+        return {"skipped": why}
     env = {**env, "CELERY_BROKER_URL": broker, "CELERY_QUEUE": f"bench-{uuid.uuid4().hex[:8]}"}
     argv = [sys.executable, "-m", "celery", "-A", "operations.tasks", "worker", "--concurrency", "1",
             "--without-gossip", "--without-mingle", "-l", "warning"]  # fmt: skip

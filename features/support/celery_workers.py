@@ -4,28 +4,22 @@ stack's data and a queue of the scenario's own on the broker (CELERY_BROKER_URL)
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from urllib.parse import urlsplit
 
+from operations import broker
+from operations.broker import BROKER_URL
 from stack.paths import SUT
 
-BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 RECEIVED = re.compile(r"run_cluster\[([0-9a-f-]+)\] received")
 SUCCEEDED = re.compile(r"run_cluster\[([0-9a-f-]+)\] succeeded")
 
 
 def broker_unreachable():
     """Why no broker can be used here, or None when one answers."""
-    parts = urlsplit(BROKER_URL)
-    try:
-        socket.create_connection((parts.hostname, parts.port or 6379), timeout=1).close()
-    except OSError as error:
-        return f"no Celery broker answers at {BROKER_URL} ({error})"
-    return None
+    return broker.unreachable(BROKER_URL)
 
 
 class Workers:

@@ -20,9 +20,9 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
 django.setup()
 
+from operations.broker import BROKER_URL  # noqa: E402
 from operations.clusters import run_one  # noqa: E402  (needs Django set up)
 
-BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 TASK = "operations.run_cluster"
 # A task whose worker died is handed out again after this long; a cluster that runs longer is
 # handed out twice (harmless, see above), so it is a bound on a cluster's time, not a wait.

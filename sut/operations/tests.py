@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from django.test import TestCase, TransactionTestCase, override_settings
 
 from blog.models import Post, Tag
 from blog.search import SEARCH_VERSION, search_text
+from operations import broker
 from operations.clusters import done_clusters, parse_cluster, slice_of
 from stack.ports import free_port
 
@@ -140,18 +140,7 @@ class RunnerTests(TransactionTestCase):
         self.assertLessEqual(workers, 4, "each worker should have run several clusters")
 
 
-def _broker_unreachable():
-    from urllib.parse import urlsplit
-
-    url = urlsplit(os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
-    try:
-        socket.create_connection((url.hostname, url.port or 6379), timeout=1).close()
-    except OSError as error:
-        return f"no Celery broker answers ({error})"
-    return None
-
-
-BROKER_DOWN = _broker_unreachable()
+BROKER_DOWN = broker.unreachable()
 
 
 @skipIf(BROKER_DOWN, BROKER_DOWN or "")
@@ -246,7 +235,7 @@ class CeleryRunnerTests(TransactionTestCase):
         )
         env = {
             **self.env,
-            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+            "CELERY_BROKER_URL": broker.BROKER_URL,
         }
         argv = [sys.executable, "-m", "celery", "-A", "oldsite", "worker", "-Q", env["CELERY_QUEUE"],
                 "-l", "info", "--concurrency", "1", "-n", "old@%h",

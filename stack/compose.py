@@ -18,7 +18,7 @@ import time
 
 from stack import nginx, pause_point
 from stack.engine import ComposeUnavailable, Engine, install
-from stack.interface import BrowserService, StackError
+from stack.interface import BrowserService, StackError, memcached_names
 from stack.paths import ROOT, SUT, VAR
 from stack.ports import LOOPBACK, free_port, port_is_free
 
@@ -183,9 +183,7 @@ class ComposeStack:
     @property
     def memcached_names(self):
         """The nodes' names for faults: "memcached", or "memcached-1" ... "memcached-N"."""
-        return (
-            ["memcached"] if len(self.pool) == 1 else [f"memcached-{n}" for n in range(1, len(self.pool) + 1)]
-        )
+        return memcached_names(len(self.pool))
 
     def database_url(self, name="publication"):
         return f"postgres://{DB_USER}:{DB_PASSWORD}@{self.address('db', 5432)}/{name}"

@@ -5,6 +5,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+def memcached_names(count):
+    """The names faults use for a stack's memcached: "memcached", or a pool's "memcached-1" ... "-N"."""
+    return ["memcached"] if count == 1 else [f"memcached-{n}" for n in range(1, count + 1)]
+
+
 class StackError(RuntimeError):
     """The stack could not start; the message carries the failing program's log tail."""
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from stack import binaries, health, nginx, pause_point
-from stack.interface import StackError
+from stack.interface import StackError, memcached_names
 from stack.paths import SUT
 from stack.ports import LOOPBACK, free_port, web_port
 from stack.processes import Child, tail, wait_until
@@ -31,9 +31,7 @@ class LocalStack:
         self.log_dir.mkdir()
         if memcached_nodes < 1:
             raise StackError(f"{memcached_nodes} memcached nodes: a stack needs at least one")
-        # One memcached ("memcached"), or a pool: "memcached-1" ... "memcached-N".
-        pool = [f"memcached-{n}" for n in range(1, memcached_nodes + 1)]
-        self.memcached_names = ["memcached"] if memcached_nodes == 1 else pool
+        self.memcached_names = memcached_names(memcached_nodes)
         self.memcached_ports = {name: free_port() for name in self.memcached_names}
         self.app_port = free_port()
         self.web_port = web_port(port)

@@ -58,8 +58,9 @@ def before_all(context):
                 server_url = context.stack.prepare()
             with record.timed("test database"):
                 database_url = use_fixture(
-                    test_database, context, server_url, drop=not context.stack.owns_database
-                )
+                    test_database, context, server_url, drop=not context.stack.owns_database,
+                    given=context.options.database,
+                )  # fmt: skip
             with record.timed("stack start"):
                 use_fixture(running_stack, context, context.stack, database_url)
     except (MissingBinary, StackError) as error:

@@ -6,13 +6,15 @@ selection that matches no scenario), 130 when interrupted.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from shutil import which
 
-from harvest import document, reports
+from harvest import document, reports, schedule
 from harvest.features import FeatureError, load_features, selected_scenarios
+from harvest.outcomes import location
 from harvest.tags import TagError, named_tags, to_expression
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,7 @@ def build_parser(prog="harvest"):
         "-t ~x is fuzzy; a behave expression such as 'cache and not slow' is accepted too.",
     )
     _selection_options(parser)
+    _run_options(parser)
     _report_options(parser)
     _stack_options(parser)
     return parser
@@ -64,6 +67,31 @@ def _selection_options(parser):
     parser.add_argument(
         "--list-tags", action="store_true", help="list each tag with how many scenarios carry it"
     )
+    parser.add_argument(
+        "--failed", action="store_true",
+        help="run the scenarios the last run recorded as failed (reports/failed.txt)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--shard", type=_shard, metavar="I/N",
+        help="run shard I of N: a split of the selected scenarios, the same on every machine",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timings", metavar="FILE",
+        help="scenario durations (a run's reports/timings.json) that --shard balances by",
+    )  # fmt: skip
+
+
+def _run_options(parser):
+    """How the scenarios run."""
+    parser.add_argument(
+        "-j", "--processes", dest="jobs", type=_jobs, default=1, metavar="N",
+        help="N workers, each with its own stack and database (auto: one a CPU; default 1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--retry", type=_retries, default=0, metavar="N",
+        help="run a failed scenario again, up to N times; one that then passes is flaky",
+    )  # fmt: skip
+    parser.add_argument("--strict-flaky", action="store_true", help="a flaky scenario fails the run")
 
 
 def _report_options(parser):
@@ -111,6 +139,35 @@ def _nodes(text):
     if not 1 <= nodes <= 8:
         raise argparse.ArgumentTypeError(f"{text!r}: a whole number of memcached servers, 1 to 8")
     return nodes
+
+
+def _jobs(text):
+    if text == "auto":
+        return "auto"
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of workers from 1, or auto")
+    return jobs
+
+
+def _retries(text):
+    try:
+        retries = int(text)
+    except ValueError:
+        retries = -1
+    if retries < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of retries from 0")
+    return retries
+
+
+def _shard(text):
+    try:
+        return schedule.parse_shard(text)
+    except schedule.ShardError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--shard ")) from None
 
 
 def _scenario_numbers(text):
@@ -170,8 +227,11 @@ def behave_args(options, locations, tag_expression, xunit_dir=None):
     return args + [str(loc) for loc in locations]
 
 
-def select(options):
-    """The features and the scenarios the options select: (features, chosen, locations, expression)."""
+def select(options, only=None):
+    """The features and the scenarios the options select: (features, chosen, locations, expression).
+
+    only: the locations (`features/x.feature:12`) to keep of those (--failed).
+    """
     paths = [Path(p) for p in options.paths] or [ROOT / "features"]
     for path in paths:
         if not path.exists():
@@ -187,11 +247,18 @@ def select(options):
             print(f"harvest: tag @{name.lstrip('@')} is on no scenario: it matched nothing", file=sys.stderr)
     numbers = _scenario_numbers(options.scenarios) if options.scenarios else None
     chosen = selected_scenarios(features, expression, numbers)
-    locations = paths if numbers is None else [f"{s.filename}:{s.line}" for s in chosen]
+    if only is not None:
+        chosen = [s for s in chosen if location(s) in only]
+    if options.shard:
+        timings = schedule.read_timings(options.timings) if options.timings else None
+        mine = set(schedule.shard([location(s) for s in chosen], *options.shard, timings))
+        chosen = [s for s in chosen if location(s) in mine]
+    subset = numbers is not None or only is not None or options.shard
+    locations = [f"{s.filename}:{s.line}" for s in chosen] if subset else paths
     return features, chosen, locations, expression
 
 
-def userdata(options, record):
+def userdata(options, record, database=None):
     """The run's options, as behave userdata for terrain.py (`-D name=value`)."""
     values = {
         "stack": options.stack,
@@ -203,12 +270,16 @@ def userdata(options, record):
         "debug": options.debug_mode,
         "reports": Path(options.reports).resolve(),
         "record": record,
+        "database": database or "",
     }
     return [arg for name, value in values.items() for arg in ("-D", f"{name}={value}")]
 
 
-def execute(args):
-    """Run behave in this process; (runner, failed, interrupted)."""
+def execute(args, make_runner=None):
+    """Run behave in this process; (runner, failed, interrupted).
+
+    make_runner: a function of behave's configuration that makes the runner (-j: the replay).
+    """
     from behave.configuration import Configuration
     from behave.runner import Runner
     from behave.step_registry import AmbiguousStep
@@ -220,9 +291,11 @@ def execute(args):
                 return
             super().abort(reason)
 
-    runner = QuietSetupRunner(Configuration(command_args=args, load_config=False))
+    config = Configuration(command_args=args, load_config=False)
+    runner = (make_runner or QuietSetupRunner)(config)
     try:
-        return runner, runner.run(), False
+        failed = runner.run()
+        return runner, failed, bool(make_runner and runner.aborted)
     except KeyboardInterrupt:
         # Interrupted outside a scenario (a teardown, say): the remaining teardowns still run.
         if runner.context is not None:
@@ -234,29 +307,46 @@ def execute(args):
         ) from None
 
 
-def report(options, runner, failed, chosen, record, xunit_dir, prog, began):
-    """Reports, the timings line and the counts; the exit status."""
+def report(options, runner, failed, chosen, run, xunit_dir, prog, began, flaky=None):
+    """Reports, the timings line and the counts; the files for --failed and the schedule; the
+    exit status. run: the run record (timings, browser, set-up error); flaky: attempts by location."""
     from behave.runner_util import print_undefined_step_snippets
 
     if runner.undefined_steps:
         print_undefined_step_snippets(runner.undefined_steps, colored=False)
+    flaky = flaky or {}
     if xunit_dir:
         reports.merge_junit(xunit_dir, Path(options.xunit_file))
-    run = reports.read_record(record)
+    if flaky:
+        reports.mark_flaky(runner.features, flaky, options)
     if run.get("setup_error"):
         print(f"{prog}: the stack could not start: {run['setup_error']}", file=sys.stderr)
         return USAGE_ERROR
     counts = reports.count_scenarios(runner.features, chosen)
     elapsed = time.monotonic() - began
     print(reports.timing_line(run.get("timings", {}), runner.features, elapsed, run.get("browser")))
-    print(f"harvest: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    so = f" ({len(flaky)} flaky)" if flaky else ""
+    print(f"harvest: {counts['passed']} passed{so}, {counts['failed']} failed, {counts['skipped']} skipped")
+    folder = Path(options.reports)
+    schedule.record_failures(folder / schedule.FAILED, counts["failed_locations"])
+    seconds = run.get("seconds") or {location(s): s.duration for s in chosen if s.status.name != "untested"}
+    schedule.record_timings(folder / schedule.TIMINGS, seconds)
+    if flaky and options.strict_flaky:
+        print(f"{prog}: --strict-flaky: {len(flaky)} scenario(s) passed only on a retry", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 
 def dry_run(options, features, chosen, locations, expression):
-    """The specs as a document, flagging steps with no definition; nothing starts."""
+    """The specs as a document, flagging steps with no definition; nothing starts.
+
+    With --shard or --failed, the scenarios that would run, one location a line.
+    """
     runner, _, _ = execute(behave_args(options, locations, expression))
-    print("\n".join(document.render(features, runner.undefined_steps)))
+    if options.shard or options.failed:
+        print("\n".join(f"{location(s)}  {s.name}" for s in chosen))
+    else:
+        print("\n".join(document.render(features, runner.undefined_steps)))
     undefined = len({(str(s.filename), s.line) for s in runner.undefined_steps})
     print(f"harvest: dry run: {len(chosen)} scenarios, {undefined} steps with no definition")
     return 1 if undefined else 0
@@ -275,27 +365,68 @@ def _check_browser(options, chosen):
         raise UsageError("--browser firefox: Firefox is not installed: apt-get install -y firefox-esr")
 
 
+def _check_options(options):
+    if options.scale_app > 1 and options.stack != "compose":
+        raise UsageError("--scale-app needs --stack compose")
+    parallel = options.jobs == "auto" or options.jobs > 1
+    if parallel and options.stack != "local":
+        raise UsageError("-j runs workers on the local stack; with --stack compose leave -j out")
+    if parallel and options.port:
+        raise UsageError("--port names one nginx port; each of -j's workers has its own: leave --port out")
+    if options.timings and not Path(options.timings).is_file():
+        raise UsageError(f"--timings: no such file: {options.timings}")
+
+
+def _workers(options, chosen):
+    if options.jobs == "auto":
+        return min(os.cpu_count() or 1, len(chosen))
+    if options.jobs > len(chosen):
+        raise UsageError(
+            f"-j {options.jobs}: only {len(chosen)} scenario(s) selected; use at most -j {len(chosen)}"
+        )
+    return options.jobs
+
+
 def run(argv=None, prog="harvest"):
     began = time.monotonic()
     options = build_parser(prog).parse_args(argv)
-    if options.scale_app > 1 and options.stack != "compose":
-        raise UsageError("--scale-app needs --stack compose")
-    features, chosen, locations, expression = select(options)
+    _check_options(options)
+    only = None
+    if options.failed:
+        failures = Path(options.reports) / schedule.FAILED
+        only = set(schedule.read_failures(failures))
+        if not only:
+            print(f"{prog}: the last run recorded no failures ({failures}): nothing to run")
+            return 0
+    features, chosen, locations, expression = select(options, only)
     if options.list_tags:
         list_tags(features)
         return 0
     if not chosen:
         raise UsageError("no scenario matches the selection: nothing to run")
+    jobs = _workers(options, chosen)
     if options.dry_run:
         return dry_run(options, features, chosen, locations, expression)
     _check_browser(options, chosen)
     if options.html:
         Path(options.html).parent.mkdir(parents=True, exist_ok=True)
     xunit_dir = reports.temporary_dir() if options.with_xunit else None
+    args = behave_args(options, locations, expression, xunit_dir)
+    if jobs > 1 or options.retry:
+        from harvest.parallel import run_workers
+
+        quiet = ["--format", "null", "--no-summary", "--no-snippets", "--color", "never"]
+        tags = ["--tags", expression] if expression else []
+        runner, failed, interrupted, run_record, flaky = run_workers(
+            options, jobs, chosen, execute, args,
+            lambda url: quiet + tags + [str(loc) for loc in locations] + userdata(options, "", url),
+        )  # fmt: skip
+        status = report(options, runner, failed, chosen, run_record, xunit_dir, prog, began, flaky)
+        return 130 if interrupted else status
     with reports.record_file() as record:
-        args = behave_args(options, locations, expression, xunit_dir) + userdata(options, record)
-        runner, failed, interrupted = execute(args)
-        status = report(options, runner, failed, chosen, record, xunit_dir, prog, began)
+        runner, failed, interrupted = execute(args + userdata(options, record))
+        run_record = reports.read_record(record)
+        status = report(options, runner, failed, chosen, run_record, xunit_dir, prog, began)
     return 130 if interrupted else status
 
 

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
 
+from harvest.outcomes import location
+
 
 def temporary_dir():
     return Path(tempfile.mkdtemp(prefix="harvest-junit-"))
@@ -32,9 +34,9 @@ def merge_junit(folder, target):
 
 
 def count_scenarios(features, chosen):
-    """Counts of the chosen scenarios (by file and line) by outcome."""
+    """Counts of the chosen scenarios (by file and line) by outcome; the failed ones' locations."""
     wanted = {(str(s.filename), s.line) for s in chosen}
-    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "failed_locations": []}
     for feature in features:
         for scenario in feature.walk_scenarios():
             if (str(scenario.filename), scenario.line) not in wanted:
@@ -44,6 +46,7 @@ def count_scenarios(features, chosen):
                 counts["passed"] += 1
             elif status in ("failed", "error", "undefined", "hook_error", "cleanup_error"):
                 counts["failed"] += 1
+                counts["failed_locations"].append(location(scenario))
             else:
                 counts["skipped"] += 1
     return counts
@@ -75,3 +78,38 @@ def read_record(path):
         return json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return {}  # the run never got as far as writing it
+
+
+def mark_flaky(features, flaky, options):
+    """Say which scenarios were flaky (passed on a retry) in the JUnit and JSON reports.
+
+    flaky: attempts by location. JUnit: properties flaky=true and attempts=N on the testcase;
+    JSON: "flaky": true and "attempts": N on the scenario. (The HTML report says it in the
+    scenario, replayed.)
+    """
+    scenarios = [s for f in features for s in f.walk_scenarios() if location(s) in flaky]
+    junit = Path(options.xunit_file)
+    if options.with_xunit and junit.exists():
+        tree = ET.parse(junit)
+        for scenario in scenarios:
+            for case in tree.getroot().iter("testcase"):
+                classname = case.get("classname", "")
+                if case.get("name") == scenario.name and classname.endswith("." + scenario.feature.name):
+                    properties = case.find("properties")
+                    if properties is None:
+                        properties = ET.Element("properties")
+                        case.insert(0, properties)
+                    ET.SubElement(properties, "property", name="flaky", value="true")
+                    attempts = str(flaky[location(scenario)])
+                    ET.SubElement(properties, "property", name="attempts", value=attempts)
+        tree.write(junit, encoding="utf-8", xml_declaration=True)
+    report = Path(options.jsonreport_file)
+    if options.with_jsonreport and report.exists():
+        data = json.loads(report.read_text())
+        by_location = {str(s.location): flaky[location(s)] for s in scenarios}
+        for feature in data:
+            for element in feature.get("elements", []):
+                if element.get("location") in by_location:
+                    element["flaky"] = True
+                    element["attempts"] = by_location[element["location"]]
+        report.write_text(json.dumps(data, indent=2))

@@ -8,8 +8,14 @@ def slug(text):
     return re.sub(r"[^\w.-]+", "-", text, flags=re.ASCII).strip("-")[:80] or "unnamed"
 
 
+def folder(scenario, reports, attempt=None):
+    """Where a scenario's evidence goes; with retries (harvest --retry), each attempt its own."""
+    kept = reports / slug(scenario.feature.name) / slug(scenario.name)
+    return kept / f"attempt-{attempt}" if attempt else kept
+
+
 def keep(context, scenario, reports):
-    folder = reports / slug(scenario.feature.name) / slug(scenario.name)
+    folder = folder_for(context, scenario, reports)
     folder.mkdir(parents=True, exist_ok=True)
     responses = getattr(context, "responses", [])
     (folder / "responses.txt").write_text("\n\n".join(r.describe() for r in responses) or "no responses\n")
@@ -19,6 +25,10 @@ def keep(context, scenario, reports):
         _browser(context.browser, folder)
         _embed_screenshot(context, folder / "screenshot.png")
     print(f"  evidence kept in {folder}")
+
+
+def folder_for(context, scenario, reports):
+    return folder(scenario, reports, getattr(context, "attempt", None))
 
 
 def _browser(browser, folder):

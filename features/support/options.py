@@ -17,6 +17,7 @@ class Options:
     debug: bool = False  # the site with DEBUG on
     reports: Path = ROOT / "reports"  # where a failed scenario's evidence goes
     record: Path | None = None  # where the run's timings and set-up error are written (for harvest)
+    database: str | None = None  # a test database made already (harvest -j: the worker's clone)
 
     @classmethod
     def from_userdata(cls, userdata):
@@ -33,4 +34,5 @@ class Options:
             debug=userdata.getbool("debug", False),
             reports=path("reports") or cls.reports,
             record=path("record"),
+            database=userdata.get("database") or None,
         )

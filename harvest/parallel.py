@@ -1,0 +1,268 @@
+"""`harvest -j N` and `--retry`: workers, each with its own stack and database, and one report.
+
+The test database is migrated once and cloned for each worker. Scenarios are handed out as
+workers free up, the longest first (by reports/timings.json); @serial ones run at the end, one at
+a time, while no other scenario runs. harvest itself runs behave's formatters over the features in
+order, replaying each scenario's outcome as it arrives (harvest/outcomes.py): the progress lines
+and the reports are made as a single process makes them.
+"""
+
+import contextlib
+import functools
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from behave.runner import Runner
+
+from harvest import outcomes, schedule
+
+STOP_GRACE = 120  # seconds a worker has for its teardowns before it is killed (its reaper sweeps)
+
+
+class Worker:
+    """A worker process: commands on its stdin, messages from a pipe of its own."""
+
+    def __init__(self, number, retries, behave_args, events):
+        self.number = number
+        read, write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "harvest.worker", str(write), str(retries), *behave_args],
+            stdin=subprocess.PIPE,
+            stdout=sys.stderr.fileno(),  # harvest's own output stays the report's
+            pass_fds=[write],
+            text=True,
+        )
+        os.close(write)
+        self.messages = os.fdopen(read)
+        self.reader = threading.Thread(target=self._read, args=(events,), daemon=True)
+        self.reader.start()
+
+    def _read(self, events):
+        for line in self.messages:
+            events.put((self, json.loads(line)))
+        events.put((self, None))  # the worker is gone
+
+    def send(self, message):
+        try:
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+        except (OSError, ValueError):
+            pass  # it died (its reader says so), or it was told to stop already
+
+    def stop(self):
+        self.send({"stop": True})
+        with contextlib.suppress(OSError, ValueError):
+            self.process.stdin.close()
+
+    def terminate(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait(self):
+        try:
+            self.process.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=5)
+
+
+class Handout:
+    """Hands the scenarios to the workers and keeps their outcomes, by location."""
+
+    def __init__(self, order, serial, failfast=False):
+        self.queue = deque(loc for loc in order if loc not in serial)
+        self.serial = deque(loc for loc in order if loc in serial)
+        self.failfast = failfast
+        self.events = queue.Queue()
+        self.outcomes = {}
+        self.records = []
+        self.setup_error = None
+        self.finished = False
+        self.changed = threading.Condition()
+        self.workers = []
+
+    def start(self, count, retries, args_for):
+        self.workers = [Worker(n, retries, args_for(n), self.events) for n in range(1, count + 1)]
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _next(self, busy):
+        if self.queue:
+            return self.queue.popleft()
+        if self.serial and not busy:
+            return self.serial.popleft()
+        return None
+
+    def _run(self):
+        alive = set(self.workers)
+        idle, busy = [], {}
+        stopping = False
+        while alive:
+            while idle and not stopping and (location := self._next(busy)):
+                worker = idle.pop()
+                busy[worker] = location
+                worker.send({"run": location})
+            if not busy and not stopping and not self.queue and not self.serial:
+                stopping = True
+                for worker in alive:
+                    worker.stop()
+            worker, message = self.events.get()
+            if message is None:
+                alive.discard(worker)
+                if worker in idle:
+                    idle.remove(worker)
+                if worker in busy:
+                    status = worker.process.wait()
+                    why = f"worker {worker.number} stopped (exit status {status}) while running it"
+                    self._keep(outcomes.lost(busy.pop(worker), why))
+                if not alive and (self.queue or self.serial) and not stopping:
+                    for location in [*self.queue, *self.serial]:
+                        self._keep(outcomes.lost(location, "no worker was left to run it"))
+                continue
+            if "ready" in message:
+                idle.append(worker)
+            elif "setup_error" in message:
+                if self.setup_error is None:
+                    self.setup_error = message["setup_error"]
+                stopping = True
+                for other in alive:
+                    other.stop()
+            elif "outcome" in message:
+                busy.pop(worker, None)
+                outcome = message["outcome"]
+                self._keep(outcome)
+                if self.failfast and outcome["status"] not in ("passed", "skipped"):
+                    stopping = True
+                    for other in alive:
+                        other.stop()
+                idle.append(worker)
+            elif "record" in message:
+                self.records.append(message["record"])
+        with self.changed:
+            self.finished = True
+            self.changed.notify_all()
+
+    def _keep(self, outcome):
+        with self.changed:
+            self.outcomes[outcome["location"]] = outcome
+            self.changed.notify_all()
+
+    def wait_for(self, location):
+        """The outcome of that scenario once its worker sent it; None when it will never run."""
+        with self.changed:
+            while location not in self.outcomes and not self.finished:
+                self.changed.wait(timeout=1)
+            return self.outcomes.get(location)
+
+    def stop(self, interrupted=False):
+        """Every worker stopped and waited for (their teardowns run); nothing is left running."""
+        for worker in self.workers:
+            if interrupted:
+                worker.terminate()
+            else:
+                worker.stop()
+        for worker in self.workers:
+            worker.wait()
+        if self.workers:
+            self.thread.join(timeout=10)
+
+    def record(self):
+        """The workers' run records as one: each timing the longest of any worker's."""
+        timings, browser = {}, None
+        for record in self.records:
+            for name, seconds in record.get("timings", {}).items():
+                timings[name] = max(timings.get(name, 0.0), seconds)
+            browser = browser or record.get("browser")
+        return {"timings": timings, "browser": browser, "setup_error": self.setup_error}
+
+
+def notes(outcome, retries):
+    """What the HTML report says of a scenario that took more than one attempt."""
+    attempts = outcome["attempts"]
+    if attempts < 2:
+        return ()
+    if outcome["status"] == "passed":
+        text = f"flaky: failed {attempts - 1} time(s), passed on attempt {attempts} of {retries + 1}"
+        return [("Flaky", text)]
+    return [("Retried", f"failed all {attempts} attempts")]
+
+
+class ReplayRunner(Runner):
+    """behave's runner and formatters, with each handed-out scenario replayed from its outcome."""
+
+    def __init__(self, config, handout, wanted, retries):
+        super().__init__(config)
+        self.handout = handout
+        self.wanted = wanted
+        self.retries = retries
+
+    def load_hooks(self, filename=None):
+        super().load_hooks(filename)  # terrain puts the site and the support on the path
+        self.hooks = {}  # the workers run the hooks; here nothing starts
+
+    def run_model(self, features=None):
+        features = self.features if features is None else features
+        for feature in features:
+            for scenario in feature.walk_scenarios():
+                if outcomes.location(scenario) in self.wanted:
+                    scenario.run = functools.partial(self._replay, scenario)
+        return super().run_model(features)
+
+    def _replay(self, scenario, runner):
+        outcome = self.handout.wait_for(outcomes.location(scenario))
+        if outcome is None:  # never run: --failfast stopped the run, or it was interrupted
+            return False
+        return outcomes.replay(scenario, runner, outcome, notes(outcome, self.retries))
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_workers(options, jobs, chosen, execute, args, worker_args):
+    """The chosen scenarios on `jobs` workers, behave's formatters replaying them here.
+
+    execute: harvest's way of running behave; args: harvest's own behave arguments (formatters,
+    reports); worker_args(url): a worker's, on the database at url. Returns (runner, failed,
+    interrupted, run record, flaky attempts by location).
+    """
+    import terrain  # noqa: F401  (the site and the suite's support on the path)
+    from support.database import clones
+
+    wanted = [outcomes.location(s) for s in chosen]
+    timings = schedule.read_timings(Path(options.reports) / schedule.TIMINGS)
+    serial = {outcomes.location(s) for s in chosen if "serial" in s.effective_tags}
+    handout = Handout(schedule.longest_first(wanted, timings), serial, options.failfast)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    interrupted = True
+    try:
+        began = time.monotonic()
+        with clones(jobs) as urls:
+            cloned = time.monotonic() - began
+            handout.start(jobs, options.retry, lambda n: worker_args(urls[n - 1]))
+            try:
+                runner, failed, interrupted = execute(
+                    args, lambda config: ReplayRunner(config, handout, set(wanted), options.retry)
+                )
+            finally:
+                handout.stop(interrupted=interrupted)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    record = handout.record()
+    record["timings"] = {"test database": round(cloned, 3), **record["timings"]}
+    record["seconds"] = {loc: o["wall"] for loc, o in handout.outcomes.items() if o.get("wall")}
+    flaky = {
+        loc: o["attempts"]
+        for loc, o in handout.outcomes.items()
+        if o["status"] == "passed" and o["attempts"] > 1
+    }
+    return runner, failed or bool(handout.setup_error), interrupted, record, flaky

@@ -1,0 +1,133 @@
+"""One of `harvest -j N`'s workers: its own stack on its own database, scenarios as handed out.
+
+    python -m harvest.worker FD RETRIES BEHAVE-ARGS...
+
+The worker sets up as a single run does (terrain's before_all: its stack, its browser when a
+scenario needs one), then reads locations from stdin, one JSON line each ({"run": LOCATION}), runs
+each scenario (again, up to RETRIES times, while it fails) and writes its outcome as a JSON line
+to file descriptor FD. It stops at {"stop": true}, at the end of stdin, on SIGTERM and when harvest
+dies (the kernel sends it SIGTERM), always through terrain's teardowns.
+"""
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+
+from behave.configuration import Configuration
+from behave.runner import Context, Runner
+from behave.step_registry import registry as the_step_registry
+
+from harvest.outcomes import location, taken
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """SIGTERM when the process that started this one dies (Linux), however it dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class WorkerRunner(Runner):
+    def __init__(self, config, commands, results, retries):
+        super().__init__(config)
+        self.commands = commands
+        self.results = results
+        self.retries = retries
+
+    def send(self, message):
+        self.results.write(json.dumps(message) + "\n")
+        self.results.flush()
+
+    def abort(self, reason=None):
+        if reason == "HOOK-ERROR in hook=before_all" and self.context is not None:
+            self.aborted = True  # harvest says it in one line, from the setup error sent
+            return
+        super().abort(reason)
+
+    def run_model(self, features=None):
+        if not self.context:
+            self.context = Context(self)
+        if self.step_registry is None:
+            self.step_registry = the_step_registry
+        features = self.features if features is None else features
+        scenarios = {location(s): (f, s) for f in features for s in f.walk_scenarios()}
+        self.hook_failures = 0
+        self.run_hook("before_all")
+        record = getattr(self.context, "record", None)
+        if self.aborted or self.hook_failures:
+            why = getattr(record, "setup_error", None) or "the set-up (before_all) failed: see above"
+            self.send({"setup_error": why})
+        else:
+            self.send({"ready": True})
+            try:
+                self.serve(scenarios)
+            except KeyboardInterrupt:
+                self.abort(reason="KeyboardInterrupt")
+        self.run_hook_with_capture("after_all")
+        try:
+            self.context._do_remaining_cleanups()
+        except Exception as error:  # a teardown that failed: said, and the run fails
+            print(f"harvest worker: a teardown failed: {error}", file=sys.stderr)
+        if record is not None:
+            self.send({"record": {"timings": record.timings, "browser": record.browser}})
+        return self.aborted
+
+    def serve(self, scenarios):
+        for line in self.commands:
+            command = json.loads(line)
+            if "run" not in command:
+                break
+            feature, scenario = scenarios[command["run"]]
+            self.send({"outcome": self.run_with_retries(feature, scenario)})
+            if self.aborted:
+                break
+
+    def run_with_retries(self, feature, scenario):
+        from support.evidence import folder  # on the path once terrain is loaded
+
+        evidence = []
+        reports = self.context.options.reports
+        for attempt in range(1, self.retries + 2):
+            if self.retries:
+                self.context.attempt = attempt  # evidence goes to an attempt-N folder
+            began = time.monotonic()
+            failed = self.run_once(feature, scenario)
+            wall = time.monotonic() - began
+            kept = folder(scenario, reports, self.context.attempt if self.retries else None)
+            if failed and kept.exists():
+                evidence.append(kept)
+            if not failed or self.aborted:
+                break
+        return taken(scenario, wall, attempts=attempt, evidence=evidence)
+
+    def run_once(self, feature, scenario):
+        self.feature = feature
+        self.context._push(layer="feature")
+        feature._setup_context_for_run(self.context)
+        self.context.tags = set(feature.tags)
+        try:
+            return scenario.run(self)
+        finally:
+            self.context._pop()
+
+
+def main(argv):
+    die_with_parent()
+    results = os.fdopen(int(argv[0]), "w")
+    retries = int(argv[1])
+    config = Configuration(command_args=argv[2:], load_config=False)
+    runner = WorkerRunner(config, sys.stdin, results, retries)
+    try:
+        failed = runner.run()
+    except KeyboardInterrupt:
+        failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

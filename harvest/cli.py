@@ -7,6 +7,7 @@ selection that matches no scenario), 130 when interrupted.
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from shutil import which
 
 from harvest import document, reports, schedule
 from harvest.features import FeatureError, load_features, selected_scenarios
-from harvest.outcomes import location
+from harvest.outcomes import location, location_of
 from harvest.tags import TagError, named_tags, to_expression
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,10 @@ def build_parser(prog="harvest"):
 def _selection_options(parser):
     """Which scenarios run."""
     parser.add_argument(
-        "paths", nargs="*", metavar="PATH", help="feature files or folders (default: features/)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="feature files or folders (default: features/); FILE:LINE runs the scenario at that line",
     )
     parser.add_argument("-t", "--tag", "--tags", dest="tags", action="append", default=[], metavar="TAG")
     parser.add_argument(
@@ -232,10 +236,21 @@ def select(options, only=None):
 
     only: the locations (`features/x.feature:12`) to keep of those (--failed).
     """
-    paths = [Path(p) for p in options.paths] or [ROOT / "features"]
-    for path in paths:
+    paths, lines = [], set()
+    default = [str(ROOT / "features")]
+    if only and not options.paths:  # --failed: the files its scenarios are in
+        default = list(dict.fromkeys(str(ROOT / loc.rpartition(":")[0]) for loc in sorted(only)))
+    for text in options.paths or default:
+        at_line = re.fullmatch(r"(.+\.feature):(\d+)", text)
+        path = Path(at_line[1] if at_line and not Path(text).exists() else text)
         if not path.exists():
             raise UsageError(f"no such feature file or folder: {path}")
+        if at_line and path != Path(text):
+            lines.add(location_of(path, int(at_line[2])))  # FILE:LINE, as --failed records them
+        if path not in paths:
+            paths.append(path)
+    if lines:
+        only = lines if only is None else only & lines
     features = load_features(paths)
     known = {tag for feature in features for s in feature.walk_scenarios() for tag in s.effective_tags}
     try:
@@ -329,7 +344,9 @@ def report(options, runner, failed, chosen, run, xunit_dir, prog, began, flaky=N
     print(f"harvest: {counts['passed']} passed{so}, {counts['failed']} failed, {counts['skipped']} skipped")
     folder = Path(options.reports)
     schedule.record_failures(folder / schedule.FAILED, counts["failed_locations"])
-    seconds = run.get("seconds") or {location(s): s.duration for s in chosen if s.status.name != "untested"}
+    wanted = {location(s) for s in chosen}
+    ran = [s for f in runner.features for s in f.walk_scenarios() if location(s) in wanted]
+    seconds = run.get("seconds") or {location(s): s.duration for s in ran if s.status.name != "untested"}
     schedule.record_timings(folder / schedule.TIMINGS, seconds)
     if flaky and options.strict_flaky:
         print(f"{prog}: --strict-flaky: {len(flaky)} scenario(s) passed only on a retry", file=sys.stderr)

@@ -20,10 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def location(scenario):
     """A scenario's name across processes and runs: `features/x.feature:12` (behave's rerun form)."""
-    path = Path(scenario.filename).resolve()
+    return location_of(scenario.filename, scenario.line)
+
+
+def location_of(filename, line):
+    path = Path(filename).resolve()
     with contextlib.suppress(ValueError):
         path = path.relative_to(ROOT)
-    return f"{path}:{scenario.line}"
+    return f"{path}:{line}"
 
 
 def _captured(model):

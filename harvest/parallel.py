@@ -78,9 +78,11 @@ class Worker:
 class Handout:
     """Hands the scenarios to the workers and keeps their outcomes, by location."""
 
-    def __init__(self, order, serial, failfast=False):
+    def __init__(self, order, serial, failfast=False, browser=()):
         self.queue = deque(loc for loc in order if loc not in serial)
         self.serial = deque(loc for loc in order if loc in serial)
+        self.browser = set(browser)  # the locations of the scenarios that need a browser
+        self.with_browser = set()  # the workers that started one (a browser starts at first need)
         self.failfast = failfast
         self.events = queue.Queue()
         self.outcomes = {}
@@ -95,20 +97,37 @@ class Handout:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    def _next(self, busy):
+    def _next(self, worker, busy, alive):
+        """The scenario for that worker: the first in order, except that browser scenarios go to a
+        worker with a browser while one runs (a browser's start costs more than most scenarios)."""
         if self.queue:
-            return self.queue.popleft()
-        if self.serial and not busy:
-            return self.serial.popleft()
-        return None
+            if worker in self.with_browser:
+                wanted = [loc for loc in self.queue if loc in self.browser]
+            elif self.with_browser & alive:
+                wanted = [loc for loc in self.queue if loc not in self.browser]
+            else:
+                wanted = list(self.queue)
+            if not wanted:
+                return None if worker not in self.with_browser else self.queue.popleft()
+            self.queue.remove(wanted[0])
+            location = wanted[0]
+        elif self.serial and not busy:
+            location = self.serial.popleft()
+        else:
+            return None
+        if location in self.browser:
+            self.with_browser.add(worker)
+        return location
 
     def _run(self):
         alive = set(self.workers)
         idle, busy = [], {}
         stopping = False
         while alive:
-            while idle and not stopping and (location := self._next(busy)):
-                worker = idle.pop()
+            for worker in list(idle):
+                if stopping or not (location := self._next(worker, busy, alive)):
+                    continue
+                idle.remove(worker)
                 busy[worker] = location
                 worker.send({"run": location})
             if not busy and not stopping and not self.queue and not self.serial:
@@ -241,7 +260,8 @@ def run_workers(options, jobs, chosen, execute, args, worker_args):
     wanted = [outcomes.location(s) for s in chosen]
     timings = schedule.read_timings(Path(options.reports) / schedule.TIMINGS)
     serial = {outcomes.location(s) for s in chosen if "serial" in s.effective_tags}
-    handout = Handout(schedule.longest_first(wanted, timings), serial, options.failfast)
+    browser = {outcomes.location(s) for s in chosen if "browser" in s.effective_tags}
+    handout = Handout(schedule.longest_first(wanted, timings), serial, options.failfast, browser)
     previous = signal.signal(signal.SIGTERM, _terminate)
     interrupted = True
     try:

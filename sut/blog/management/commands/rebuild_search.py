@@ -7,7 +7,7 @@ Pages that show a changed post are purged.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from blog.derived import derive
 from blog.models import Post
@@ -16,6 +16,7 @@ from operations.clusters import parse_cluster, slice_of
 from pagecache import purge
 
 BATCH = 500
+FIELDS = ["search_text", "search_version", "word_count", "reading_minutes"]
 
 
 class Command(BaseCommand):
@@ -48,8 +49,19 @@ class Command(BaseCommand):
 
     @staticmethod
     def _write(batch):
-        fields = ["search_text", "search_version", "word_count", "reading_minutes"]
-        Post.objects.bulk_update(batch, fields)
+        """One UPDATE a row, sent as one batch (executemany): Django's bulk_update builds a CASE
+        of every row for each field, and that took two thirds of a cluster's time."""
+        fields = [Post._meta.get_field(name) for name in FIELDS]
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {quote(Post._meta.db_table)} SET {sets} WHERE {quote(Post._meta.pk.column)} = %s"
+        rows = [
+            [field.get_db_prep_save(getattr(post, field.attname), connection) for field in fields] + [post.pk]
+            for post in batch
+        ]
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
         tags = [f"post:{post.pk}" for post in batch]
         if tags:
             transaction.on_commit(lambda: purge.purge_tags([*tags, "post-list"]))

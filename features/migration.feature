@@ -42,4 +42,4 @@ Feature: Data migrations run in clusters, and survive being stopped
     When the operator runs the search migration in 12 clusters on Celery, and the first worker is killed with kill -9 in the middle of a cluster
     Then every post is migrated
     And the log names each of the 12 clusters exactly once
-    And the cluster the killed worker was running was run by the second worker
+    And the second worker ran the killed worker's cluster within 10 seconds of the kill

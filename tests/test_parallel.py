@@ -118,6 +118,19 @@ def test_strict_flaky_fails_the_run(tmp_path):
     assert "harvest: --strict-flaky: 1 scenario(s) passed only on a retry" in strict.stderr
 
 
+def test_a_serial_scenario_runs_while_no_other_does(tmp_path):
+    env = env_for(tmp_path)
+    result = run_harvest([str(FIXTURE / "serial.feature"), "-j", "3"], env=env)
+    assert summary(result) == "harvest: 4 passed, 0 failed, 0 skipped", result.stdout + result.stderr
+    ran = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "marks").glob("*.json")}
+    began, ended = ran.pop("One that runs alone")
+    assert len(ran) == 3
+    for name, (others_began, others_ended) in ran.items():
+        assert others_ended <= began or others_began >= ended, f"{name!r} ran beside the serial one"
+    overlapping = sum(1 for a in ran.values() for b in ran.values() if a < b and a[1] > b[0])
+    assert overlapping, "the others should have run side by side on three workers"
+
+
 def shard_list(*args):
     result = run_harvest(["--dry-run", *args])
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime
 
 from operations import broker
 from operations.broker import BROKER_URL
-from stack.paths import SUT
+from stack import task_pause
+from stack.paths import ROOT, SUT
 
 RECEIVED = re.compile(r"run_cluster\[([0-9a-f-]+)\] received")
 SUCCEEDED = re.compile(r"run_cluster\[([0-9a-f-]+)\] succeeded")
@@ -30,14 +32,17 @@ class Workers:
         self.env = {**stack.app_env(), "CELERY_BROKER_URL": BROKER_URL, "CELERY_QUEUE": queue,
                     # A killed worker's task goes to another after 4 s: well over a cluster's
                     # run here (under a second), well under the 10 s the site runs with.
-                    "CELERY_VISIBILITY_TIMEOUT": "4"}  # fmt: skip
+                    "CELERY_VISIBILITY_TIMEOUT": "4",
+                    task_pause.FOLDER: str(folder / "pause"), "PYTHONPATH": str(ROOT)}  # fmt: skip
         self.folder, self.processes = folder, {}
+        (folder / "pause").mkdir()
 
     def start(self, *names):
         for name in names:
             log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115  (the worker writes it)
             argv = [sys.executable, "-m", "celery", "-A", "operations.tasks", "worker", "--concurrency", "1",
-                    "-n", f"{name}@%h", "-l", "info", "--without-gossip", "--without-mingle"]  # fmt: skip
+                    "-n", f"{name}@%h", "-l", "info", "--without-gossip", "--without-mingle",
+                    "--include", "stack.task_pause"]  # fmt: skip
             self.processes[name] = subprocess.Popen(
                 argv, cwd=SUT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
@@ -55,6 +60,20 @@ class Workers:
         finished = set(SUCCEEDED.findall(text))
         under_way = [task for task in RECEIVED.findall(text) if task not in finished]
         return under_way[0] if under_way else None
+
+    def pause_next_task(self, name):
+        """The next cluster the worker starts stops before its work (stack/task_pause.py)."""
+        task_pause.arm(self.folder / "pause", name)
+
+    def paused_task(self):
+        return task_pause.paused_task(self.folder / "pause")
+
+    def received_at(self, name, task):
+        """When the worker received that task (its log's local time)."""
+        line = rf"^\[([\d-]+ [\d:]+,\d+): INFO/MainProcess\] Task \S+\[{task}\] received"
+        found = re.search(line, self.log(name), re.MULTILINE)
+        assert found, f"the worker {name} never received task {task}"
+        return datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f")
 
     def finished(self, name):
         return SUCCEEDED.findall(self.log(name))

@@ -3,6 +3,7 @@
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.conftest import ROOT, harvest_argv, harvest_env, processes_marked, ru
 PASSING = "Feature: Passing\n  Scenario: passes\n    Given a step that passes\n"
 FAILING = "Feature: Failing\n  Scenario: fails\n    Given a step that passes\n    Then a step that fails\n"
 WAITING = "Feature: Waiting\n  Scenario: waits\n    Given the suite waits to be stopped\n"
+WAITING_TWICE = WAITING + "  Scenario: waits too\n    Given the suite waits to be stopped\n"
 
 
 def gone(mark):
@@ -39,18 +41,28 @@ def test_failing_run_leaves_nothing_but_evidence(features, tmp_path):
     assert "nginx" in " ".join(p.name for p in evidence.iterdir())
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_stopped_run_leaves_nothing(features, tmp_path, signum):
+def test_stopped_run_leaves_nothing(features, tmp_path, signum, jobs):
+    """harvest stopped while its scenarios run: in one process, or with two workers (each its
+    own stack: Ctrl-C and SIGTERM stop them through their teardowns; kill -9 of harvest reaches
+    them as SIGTERM from the kernel)."""
     env = harvest_env(tmp_path)
-    path = features("wait.feature", WAITING)
+    path = features("wait.feature", WAITING_TWICE if jobs > 1 else WAITING)
     process = subprocess.Popen(
-        harvest_argv([str(path)], env), env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+        harvest_argv([str(path), "-j", str(jobs)], env), env=env, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
     try:
         wait_until((tmp_path / "ready").exists, timeout=60, what="the scenario to start")
-        assert processes_marked(env["HARVEST_LEAK_MARK"]), "the stack should be running now"
+        running = processes_marked(env["HARVEST_LEAK_MARK"])
+        assert running, "the stack should be running now"
+        if jobs > 1:
+            argvs = [Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in running]
+            workers = [argv for argv in argvs if argv[1:3] == [b"-m", b"harvest.worker"]]
+            assert len(workers) == 2, f"two workers should be running: {argvs}"
         process.send_signal(signum)
-        process.wait(30)
+        process.wait(60)
     finally:
         if process.poll() is None:
             process.kill()

@@ -113,7 +113,7 @@ def suite_lines(suite_runs, containers=None):
     if containers:
         runs["harvest --stack compose (all)"] = containers["suite"]
     rows = [(name, *(row[c] if row[c] is not None else "-" for c in columns)) for name, row in runs.items()]
-    lines = _rows(["suite run", *columns], rows)
+    lines = _rows(["suite run", *columns], rows) + ["", *suite.ratios(suite_runs)]
     if containers:
         local, on_compose = suite_runs["harvest (all)"]["seconds"], containers["suite"]["seconds"]
         lines += [
@@ -157,7 +157,7 @@ def main():
     results["pool"] = pool.run()
     print(f"bench: the clustered migration on {migrations.ROWS} rows, both modes ...", flush=True)
     results["migrations"] = migrations.run()
-    print("bench: the suite (harvest --tag=-slow, then all) ...", flush=True)
+    print("bench: the suite (--tag=-slow; all with -j 1, 2, 4 on SQLite and PostgreSQL) ...", flush=True)
     results["suite"] = suite.run()
     print("bench: the compose stack (images cold and warm, the whole suite) ...", flush=True)
     results["compose"] = compose.run()

@@ -30,10 +30,13 @@ def harvest(*args, env=None):
 
 
 def postgres_unreachable():
+    """Why the server cannot be used, or None (asked through its maintenance database: the
+    suite's own is created as test_<name>)."""
     import psycopg
 
+    server = POSTGRES.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
     try:
-        psycopg.connect(POSTGRES.replace("postgres://", "postgresql://"), connect_timeout=3).close()
+        psycopg.connect(server, connect_timeout=3).close()
     except psycopg.Error as error:
         return str(error).splitlines()[0]
     return None

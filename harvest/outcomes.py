@@ -69,10 +69,11 @@ def taken(scenario, wall, attempts=1, evidence=()):
     }
 
 
-def lost(scenario, why):
-    """The outcome of a scenario whose worker could not run it (it died, or none was left)."""
+def lost(where, why):
+    """The outcome of the scenario at that location, which its worker could not run (it died,
+    or none was left)."""
     return {
-        "location": location(scenario),
+        "location": where,
         "wall": 0.0,
         "status": Status.error.name,
         "duration": 0.0,

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from tests.conftest import ROOT, harvest_env, run_harvest
+from tests.test_no_leaks import gone
 
 FIXTURE = ROOT / "tests" / "fixtures" / "reruns"
 FEATURE = FIXTURE / "reruns.feature"
@@ -129,6 +130,19 @@ def test_a_serial_scenario_runs_while_no_other_does(tmp_path):
         assert others_ended <= began or others_began >= ended, f"{name!r} ran beside the serial one"
     overlapping = sum(1 for a in ran.values() for b in ran.values() if a < b and a[1] > b[0])
     assert overlapping, "the others should have run side by side on three workers"
+
+
+def test_a_worker_that_dies_costs_its_scenario_only(tmp_path):
+    env = env_for(tmp_path)
+    result = run_harvest([str(FIXTURE / "dying.feature"), "-j", "2", *reports(tmp_path, "dying")], env=env)
+    assert result.returncode == 1
+    assert summary(result) == "harvest: 3 passed, 1 failed, 0 skipped", result.stdout + result.stderr
+    cases = ET.parse(tmp_path / "dying.xml").getroot().iter("testcase")
+    failed = [case for case in cases if case.get("status") != "passed"]
+    assert [case.get("name") for case in failed] == ["The one whose worker dies"]
+    said = ET.tostring(failed[0], "unicode")
+    assert re.search(r"worker \d stopped \(exit status -9\) while running it", said), said
+    gone(env["HARVEST_LEAK_MARK"])
 
 
 def shard_list(*args):

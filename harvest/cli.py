@@ -135,36 +135,27 @@ def _stack_options(parser):
     parser.add_argument("--headed", action="store_true", help="show the browser window")
 
 
-def _nodes(text):
-    try:
-        nodes = int(text)
-    except ValueError:
-        nodes = 0
-    if not 1 <= nodes <= 8:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of memcached servers, 1 to 8")
-    return nodes
+def _whole(low, high, what):
+    """An argparse type: a whole number from low to high (None: no bound), else `what` is said."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r}: {what}")
+        return value
+
+    return parse
+
+
+_nodes = _whole(1, 8, "a whole number of memcached servers, 1 to 8")
+_retries = _whole(0, None, "a whole number of retries from 0")
 
 
 def _jobs(text):
-    if text == "auto":
-        return "auto"
-    try:
-        jobs = int(text)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of workers from 1, or auto")
-    return jobs
-
-
-def _retries(text):
-    try:
-        retries = int(text)
-    except ValueError:
-        retries = -1
-    if retries < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of retries from 0")
-    return retries
+    return "auto" if text == "auto" else _whole(1, None, "a whole number of workers from 1, or auto")(text)
 
 
 def _shard(text):
@@ -296,15 +287,9 @@ def execute(args, make_runner=None):
     make_runner: a function of behave's configuration that makes the runner (-j: the replay).
     """
     from behave.configuration import Configuration
-    from behave.runner import Runner
     from behave.step_registry import AmbiguousStep
 
-    class QuietSetupRunner(Runner):
-        def abort(self, reason=None):
-            if reason == "HOOK-ERROR in hook=before_all" and self.context is not None:
-                self.aborted = True  # behave printed the error; harvest says it again in one line
-                return
-            super().abort(reason)
+    from harvest.quiet import QuietSetupRunner
 
     config = Configuration(command_args=args, load_config=False)
     runner = (make_runner or QuietSetupRunner)(config)

@@ -18,10 +18,11 @@ import sys
 import time
 
 from behave.configuration import Configuration
-from behave.runner import Context, Runner
+from behave.runner import Context
 from behave.step_registry import registry as the_step_registry
 
 from harvest.outcomes import location, taken
+from harvest.quiet import QuietSetupRunner
 
 PR_SET_PDEATHSIG = 1
 
@@ -32,7 +33,7 @@ def die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-class WorkerRunner(Runner):
+class WorkerRunner(QuietSetupRunner):
     def __init__(self, config, commands, results, retries):
         super().__init__(config)
         self.commands = commands
@@ -42,12 +43,6 @@ class WorkerRunner(Runner):
     def send(self, message):
         self.results.write(json.dumps(message) + "\n")
         self.results.flush()
-
-    def abort(self, reason=None):
-        if reason == "HOOK-ERROR in hook=before_all" and self.context is not None:
-            self.aborted = True  # harvest says it in one line, from the setup error sent
-            return
-        super().abort(reason)
 
     def run_model(self, features=None):
         if not self.context:

@@ -3,7 +3,7 @@
 from behave import given, then, when
 
 from support import memcached
-from support.http import as_sent, assert_rendered, assert_served_from, burst, request
+from support.http import as_sent, assert_rendered, assert_served_from, burst, many
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 SECURITY_HEADERS = (
@@ -131,7 +131,7 @@ def _snapshot(address):
 @when('a client asks for "{uri:Text}" with {count:d} made-up query strings')
 def step_junk_variants(context, uri, count):
     context.snapshot = _snapshot(context.stack.memcached)
-    context.variants = [request(context, f"{uri}?utm={n}") for n in range(count)]
+    context.variants = many(context, [f"{uri}?utm={n}" for n in range(count)])
 
 
 @then("every answer is the page the first reader got")

@@ -9,6 +9,7 @@ uses a requests session, which keeps its cookies as a browser does.
 import http.client
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
@@ -118,6 +119,14 @@ def form_token(html):
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert match, "the page has no CSRF token in its form"
     return match.group(1)
+
+
+def many(context, uris, clients=8):
+    """Each of the uris asked once, by `clients` clients at a time; the responses in order."""
+    with ThreadPoolExecutor(clients) as pool:
+        answers = list(pool.map(lambda uri: request(SimpleNamespace(stack=context.stack), uri), uris))
+    record(context, answers[-1])
+    return answers
 
 
 def burst(context, uri, count):

@@ -203,6 +203,9 @@ class Handout:
             browser = browser or record.get("browser")
         return {"timings": timings, "browser": browser, "setup_error": self.setup_error}
 
+    def teardown_errors(self):
+        return [record["teardown_error"] for record in self.records if record.get("teardown_error")]
+
 
 def notes(outcome, retries):
     """What the HTML report says of a scenario that took more than one attempt."""
@@ -288,4 +291,7 @@ def run_workers(options, jobs, chosen, execute, args, worker_args):
         for loc, o in handout.outcomes.items()
         if o["status"] == "passed" and o["attempts"] > 1
     }
-    return runner, failed or bool(handout.setup_error), interrupted, record, flaky
+    for error in handout.teardown_errors():
+        print(f"harvest: a worker's teardown failed: {error}", file=sys.stderr)
+    failed = failed or bool(handout.setup_error) or bool(handout.teardown_errors())
+    return runner, failed, interrupted, record, flaky

@@ -64,13 +64,14 @@ class WorkerRunner(QuietSetupRunner):
             except KeyboardInterrupt:
                 self.abort(reason="KeyboardInterrupt")
         self.run_hook_with_capture("after_all")
+        teardown_error = None
         try:
             self.context._do_remaining_cleanups()
-        except Exception as error:  # a teardown that failed: said, and the run fails
-            print(f"harvest worker: a teardown failed: {error}", file=sys.stderr)
-        if record is not None:
-            self.send({"record": {"timings": record.timings, "browser": record.browser}})
-        return self.aborted
+        except Exception as error:  # a teardown that failed: harvest says it, and the run fails
+            teardown_error = f"{type(error).__name__}: {error}"
+        timings, browser = (record.timings, record.browser) if record is not None else ({}, None)
+        self.send({"record": {"timings": timings, "browser": browser, "teardown_error": teardown_error}})
+        return self.aborted or bool(teardown_error)
 
     def serve(self, scenarios):
         for line in self.commands:

@@ -145,6 +145,32 @@ def test_a_worker_that_dies_costs_its_scenario_only(tmp_path):
     gone(env["HARVEST_LEAK_MARK"])
 
 
+FAILING_TEARDOWN = """
+from terrain import before_all as suite_before_all
+
+
+def before_all(context):
+    suite_before_all(context)
+
+    def fails():
+        raise RuntimeError("a teardown that fails on purpose")
+
+    context.add_cleanup(fails)
+"""
+
+
+def test_a_worker_whose_teardown_fails_fails_the_run(features, tmp_path):
+    environment = features.folder / "environment.py"
+    environment.write_text(environment.read_text() + FAILING_TEARDOWN)
+    path = features("two.feature", "Feature: Two\n  Scenario: a\n    Given a step that passes\n"
+                                   "  Scenario: b\n    Given a step that passes\n")  # fmt: skip
+    result = run_harvest([str(path), "-j", "2"], env=harvest_env(tmp_path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert summary(result) == "harvest: 2 passed, 0 failed, 0 skipped"
+    said = "harvest: a worker's teardown failed: RuntimeError: a teardown that fails on purpose"
+    assert result.stderr.count(said) == 2, result.stderr
+
+
 def shard_list(*args):
     result = run_harvest(["--dry-run", *args])
     assert result.returncode == 0, result.stdout + result.stderr

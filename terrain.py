@@ -7,6 +7,7 @@ Ctrl-C and on SIGTERM:
     before_all       the leak guard, the stack's launcher, the test database, the stack started
     before_scenario  a fresh state (database, memcached, nginx's L1); a browser for @browser;
                      @pool skipped on a single memcached, @celery (saying why) with no broker
+    after_step       after a Given, the purges its writes recorded applied
     after_scenario   evidence under reports/ when the scenario failed
     after_all        (the fixtures' teardowns) browser, stack, test database, leak guard
 """
@@ -30,14 +31,14 @@ from behave import use_fixture  # noqa: E402
 
 from stack.binaries import MissingBinary  # noqa: E402
 from stack.interface import StackError  # noqa: E402
-from support import celery_workers, evidence, isolation  # noqa: E402
+from support import celery_workers, evidence, isolation, purges  # noqa: E402
 from support.browser_session import browser_session  # noqa: E402
 from support.database import test_database  # noqa: E402
 from support.options import Options  # noqa: E402
 from support.run_record import run_record  # noqa: E402
 from support.stack_under_test import leak_guard, running_stack, stack_under_test  # noqa: E402
 
-__all__ = ["after_scenario", "before_all", "before_scenario"]
+__all__ = ["after_scenario", "after_step", "before_all", "before_scenario"]
 
 
 def _terminate(signum, frame):
@@ -84,6 +85,11 @@ def before_scenario(context, scenario):
     isolation.reset(context.stack)
     if "browser" in scenario.effective_tags:
         context.browser = context.browsers.fresh(context.stack.browser_url + "/health/")
+
+
+def after_step(context, step):
+    if step.step_type == "given" and step.status.name == "passed":
+        purges.settle()
 
 
 def after_scenario(context, scenario):

@@ -27,7 +27,7 @@ BUILD_LOG = VAR / "compose" / "build.log"  # the last build's whole output
 RENDERED = VAR / "compose" / "nginx.conf"
 WHEELS = VAR / "compose" / "wheels"
 REQUIREMENTS = ROOT / "requirements.txt"
-SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db"}  # "gunicorn": the app replicas
+SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db", "purger": "purger"}  # "gunicorn": the app replicas
 APP_REPLICAS = ("app", "app2")  # app2: the profile two-apps of docker-compose.yml
 IMAGES = ("db", "memcached", "app", "web", "browser")  # app2, memcached2 and memcached3 reuse theirs
 HEALTHY_TIMEOUT = 120.0
@@ -298,7 +298,7 @@ class ComposeStack:
         """The app on the test database (at the address both the suite and the app reach), then nginx."""
         self.app_database_url = database_url
         try:
-            self.up(*self.apps, "web")
+            self.up(*self.apps, "purger", "web")
         except BaseException:
             self.stop()
             raise
@@ -341,17 +341,17 @@ class ComposeStack:
             self.compose("unpause", *self._services(name))
 
     # The pause point: the folder is shared with the app; its processes are seen from inside.
-    def arm_pause(self, post_id):
-        pause_point.arm(self.pause_dir, post_id)
+    def arm_pause(self, post_id="", point=""):
+        pause_point.arm(self.pause_dir, post_id, point)
 
-    def paused_worker(self):
-        return pause_point.paused_worker(self.pause_dir, stopped=self._worker_stopped)
+    def paused_worker(self, point=""):
+        return pause_point.paused_worker(self.pause_dir, stopped=self._worker_stopped, point=point)
 
-    def resume(self, worker):
-        pause_point.resume(self.pause_dir, worker, wake=self._wake_worker)
+    def resume(self, worker, point=""):
+        pause_point.resume(self.pause_dir, worker, wake=self._wake_worker, point=point)
 
     def _worker_stopped(self, pid):
-        for app in self.apps:  # the replica where that pid is a stopped process
+        for app in (*self.apps, "purger"):  # the container where that pid is a stopped process
             stat = self.compose("exec", "-T", app, "cat", f"/proc/{pid}/stat", check=False).stdout
             if pause_point.is_stopped(stat):
                 self.paused_in = app
@@ -398,7 +398,7 @@ class ComposeStack:
 
     def log_tails(self, lines=40):
         tails = {}
-        for service in ("web", *self.apps, *self.pool, "db"):
+        for service in ("web", *self.apps, "purger", *self.pool, "db"):
             result = self.compose("logs", "--no-color", "--tail", str(lines), service, check=False)
             tails[f"{service}.log"] = result.stdout + result.stderr
         return tails

@@ -50,14 +50,15 @@ class Stack(Protocol):
     def heal(self) -> None:
         """Every program running and answering again."""
 
-    def arm_pause(self, post_id: int) -> None:
-        """The next app worker to read the post stops right after reading it (the race scenarios)."""
+    def arm_pause(self, post_id: int | str = "", point: str = "") -> None:
+        """The next app worker to read the post stops right after reading it (the race scenarios);
+        point pause_point.PURGE: the purger, right after reading the next purge's tag lists."""
 
-    def paused_worker(self) -> int:
-        """The pid of the worker stopped at the pause point, once it has stopped."""
+    def paused_worker(self, point: str = "") -> int:
+        """The pid of the process stopped at the pause point, once it has stopped."""
 
-    def resume(self, worker: int) -> None:
-        """Let the paused worker go on."""
+    def resume(self, worker: int, point: str = "") -> None:
+        """Let the paused process go on."""
 
     def clear_l1(self) -> None:
         """Empty nginx's first level."""

@@ -1,8 +1,9 @@
-"""The local launcher: memcached, gunicorn and nginx as child processes on free loopback ports."""
+"""The local launcher: memcached, gunicorn, the purger and nginx as child processes on free loopback ports."""
 
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class LocalStack:
 
     @property
     def programs(self):
-        return [*self.memcached_names, "gunicorn", "nginx"]
+        return [*self.memcached_names, "gunicorn", "purger", "nginx"]
 
     def _named(self, name):
         """The programs a fault names: "memcached" is every node of a pool."""
@@ -137,6 +138,16 @@ class LocalStack:
             env[pause_point.FOLDER] = str(self.pause_dir)
         return Child("gunicorn", argv, self.log_dir / "gunicorn.log", env=env, cwd=SUT)
 
+    def _purger(self):
+        """Applies the purges the database recorded (pagecache.outbox), outside the app's workers."""
+        env = self.app_env()
+        argv = [sys.executable, "manage.py", "purger"]
+        if self.pause_dir is not None:
+            self.pause_dir.mkdir(exist_ok=True)
+            argv = [sys.executable, pause_point.__file__, "purger"]
+            env[pause_point.FOLDER] = str(self.pause_dir)
+        return Child("purger", argv, self.log_dir / "purger.log", env=env, cwd=SUT)
+
     def _nginx(self):
         program = binaries.find("nginx")
         config = self.run_dir / "nginx.conf"
@@ -169,6 +180,8 @@ class LocalStack:
             return health.memcached_answers(LOOPBACK, self.memcached_ports[name])
         if name == "gunicorn":
             return health.http_ok(LOOPBACK, self.app_port)
+        if name == "purger":
+            return True  # running; what it has not applied shows on /health/ and `manage.py purges`
         return health.http_ok(LOOPBACK, self.web_port)
 
     def start_child(self, name):
@@ -207,17 +220,18 @@ class LocalStack:
                 self.frozen.discard(program)
                 self.children[program].signal(signal.SIGCONT)
 
-    def arm_pause(self, post_id):
-        """The next app worker to read the post stops right after reading it."""
+    def arm_pause(self, post_id="", point=""):
+        """The next app worker to read the post stops right after reading it (point PURGE: the
+        purger, after reading the next purge's tag lists)."""
         if self.pause_dir is None:
             raise StackError("this stack was started without its pause point")
-        pause_point.arm(self.pause_dir, post_id)
+        pause_point.arm(self.pause_dir, post_id, point)
 
-    def paused_worker(self):
-        return pause_point.paused_worker(self.pause_dir)
+    def paused_worker(self, point=""):
+        return pause_point.paused_worker(self.pause_dir, point=point)
 
-    def resume(self, worker):
-        pause_point.resume(self.pause_dir, worker)
+    def resume(self, worker, point=""):
+        pause_point.resume(self.pause_dir, worker, point=point)
 
     def clear_l1(self):
         nginx.clear_l1(self.run_dir / "l1")

@@ -1,4 +1,6 @@
-"""Signal handlers of the blog: derived fields filled after a save, stored pages purged.
+"""Signal handlers of the blog: derived fields filled after a save.
+
+Stored pages are purged by the database itself (blog.purges), for every writer.
 
 The derived fields are saved from inside the post_save handler. The usual guard against the
 handler triggering itself, disconnecting it around its own save, is unsafe: while it is
@@ -7,13 +9,11 @@ Here the handler recognises its own save by what it saves (only the derived fiel
 ignores it: no shared state, nothing to restore, correct on every thread and after any error.
 """
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from blog.derived import DERIVED_FIELDS, derive
 from blog.models import Post
-from pagecache import purge
 
 
 def _is_own_save(update_fields):
@@ -31,18 +31,3 @@ def fill_derived_fields(sender, instance, update_fields=None, **kwargs):
             setattr(instance, name, values[name])
         instance.save(update_fields=changed)
 
-
-def _purge_after_commit(post):
-    tags = [f"post:{post.pk}", "post-list"]
-    transaction.on_commit(lambda: purge.purge_tags(tags))
-
-
-@receiver(post_save, sender=Post, dispatch_uid="blog.purge_on_save")
-def purge_on_save(sender, instance, update_fields=None, **kwargs):
-    if not _is_own_save(update_fields):
-        _purge_after_commit(instance)
-
-
-@receiver(post_delete, sender=Post, dispatch_uid="blog.purge_on_delete")
-def purge_on_delete(sender, instance, **kwargs):
-    _purge_after_commit(instance)

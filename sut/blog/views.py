@@ -17,7 +17,7 @@ def index(request):
     response = render(request, "blog/index.html", {"page": page})
     if "page" in request.GET:  # stored as ?page=N only for an existing N, written as the links write it
         declare_query(response, page=page.number)
-    return tag_response(response, "post-list")
+    return tag_response(response, "post-list", *{f"author:{post.author_id}" for post in page})
 
 
 def detail(request, slug):
@@ -26,4 +26,4 @@ def detail(request, slug):
     except Post.DoesNotExist:
         raise Http404("No such post") from None
     response = render(request, "blog/detail.html", {"post": post})
-    return tag_response(response, f"post:{post.pk}")
+    return tag_response(response, f"post:{post.pk}", f"author:{post.author_id}")

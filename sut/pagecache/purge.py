@@ -1,23 +1,72 @@
-"""Purging: forget every stored page that shows some content, on every host and every memcached."""
+"""Purging: forget every stored page that shows some content, on every host and every memcached.
+
+A purge on a node advances the node's generation first (no render begun earlier stores its
+page: pagecache.renders), then deletes the pages listed under the tags and removes exactly the
+entries it read (pagecache.tags). Every step is confirmed by memcached or raises Unavailable,
+and every step may be repeated: a purge that did not finish is applied again, whole, by the
+purger (pagecache.outbox), until memcached confirms it.
+"""
 
 import logging
 
-from pagecache import renders, store
-from pagecache.tags import TAG_PREFIX, pages_tagged
+import django.dispatch
+
+from pagecache import renders, store, tags
+from pagecache.store import Unavailable
 
 log = logging.getLogger("pagecache")
 
+# Sent after a purge read its tag lists on a node, before it deletes anything (sender: the
+# node; tags=): the moment a render listing its page matters most, for observers such as
+# the suite's pause point.
+lists_read = django.dispatch.Signal()
 
-def purge_tags(tags):
-    """Delete the pages recorded under each tag, then the tag lists; returns how many keys.
 
-    The generation advances first, so that no render begun before this purge stores its page.
+class NodePurge:
+    """One purge on one node, step by step (the unit tests interleave the steps with a render's)."""
+
+    def __init__(self, node, page_tags):
+        self.node, self.tags = node, list(page_tags)
+        self.listings, self.pages = {}, set()
+
+    def advance(self):
+        renders.advance(self.node)
+
+    def read(self):
+        self.listings = tags.read(self.node, self.tags)
+        lists_read.send(sender=self.node, tags=self.tags)
+
+    def delete(self):
+        self.pages = tags.delete_listed(self.node, self.listings)
+
+    def trim(self):
+        tags.trim_read(self.node, self.listings)
+
+    steps = ("advance", "read", "delete", "trim")
+
+    def run(self):
+        for step in self.steps:
+            getattr(self, step)()
+        return self.pages
+
+
+def purge_node(node, page_tags):
+    """Forget the pages listed under page_tags on one node; the pages deleted. Unavailable: not done."""
+    return NodePurge(node, page_tags).run()
+
+
+def purge_tags(page_tags, nodes=None):
+    """Forget the pages listed under page_tags on each node (all by default); how many pages.
+
+    Every node is tried; Unavailable names those that did not confirm.
     """
-    renders.advance()
-    pages = 0
-    for node in store.nodes():  # each node lists the pages it holds
-        keys = {key for tag in tags for key in pages_tagged(node, tag)}
-        node.delete_many(keys | {TAG_PREFIX + tag for tag in tags})
-        pages += len(keys)
-    log.info("purged %d stored pages for %s", pages, ", ".join(tags))
+    pages, failed = 0, []
+    for node in nodes or store.nodes():
+        try:
+            pages += len(purge_node(node, page_tags))
+        except Unavailable as error:
+            failed.append(str(error))
+    if failed:
+        raise Unavailable("; ".join(failed))
+    log.info("purged %d stored pages for %s", pages, ", ".join(page_tags))
     return pages

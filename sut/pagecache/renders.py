@@ -10,15 +10,17 @@ key holds a page and nothing else):
   such as the login page or a 404: a burst of those never queues behind a lock). Nobody waits
   longer than WAIT.
 
-- **A purge wins over every render in flight.** Every purge first advances the *generation*
-  counter (one on each memcached of a pool, a render reading its page's node's). A render reads
-  the generation before the view reads any content; at the end it lists the page under its tags,
-  stores it, and checks the generation, deleting the page if a purge came in between. Either the
-  purge advanced the generation before the check, and the render deletes what it stored; or it
-  did so after, and then it read the tag lists after the render had listed the page, so the
-  purge deletes it. Either way no page read before a purge outlives it. A render that cannot
-  list its page under every tag (a list at memcached's item limit, memcached out of memory)
-  stores nothing: a page nobody could purge is never stored.
+- **A purge wins over every render in flight, and never unlists a page.** Every purge first
+  advances the *generation* counter (one on each memcached of a pool, a render reading its
+  page's node's). A render reads the generation before the view reads any content; at the end
+  it stores its page, then lists it under its tags (an entry of its own), then checks the
+  generation, deleting the page if a purge came in between. Either the purge advanced the
+  generation before the check, and the render deletes what it stored; or it did so after, and
+  then it read the tag lists after the render had listed the page, so the purge deletes it.
+  Either way no page read before a purge outlives it. And a purge removes only the entries it
+  read (pagecache.tags): each was appended after its page was stored and the purge deletes
+  that page after reading it, so a page stays stored only while its entry stays listed. A
+  render that cannot list its page under every tag (memcached out of memory) deletes it.
 """
 
 import time
@@ -42,11 +44,18 @@ def generation(node, value=None):
     return value
 
 
-def advance():
-    """Called by every purge before it deletes anything: renders begun earlier store nothing."""
-    for node in store.nodes():
-        if node.incr(GENERATION_KEY) is None and not node.add(GENERATION_KEY, _fresh_start(), 0):
-            node.incr(GENERATION_KEY)
+def advance(node):
+    """Called by every purge before it deletes anything: renders begun earlier store nothing.
+
+    Unavailable when memcached did not confirm (the purge is then applied again later).
+    """
+
+    def run(client):
+        if client.incr(GENERATION_KEY, 1, noreply=False) is None:
+            if not client.add(GENERATION_KEY, _fresh_start(), expire=0, noreply=False):
+                client.incr(GENERATION_KEY, 1, noreply=False)
+
+    node.confirmed(run)
 
 
 def _fresh_start():
@@ -66,8 +75,9 @@ class Render:
         self.generation = None if found is None else generation(self.node, found.get(GENERATION_KEY))
         self.stored_copy = None if found is None else found.get(key)
         self.holds_lease = False
+        self.token = uuid.uuid4().hex[:12]  # this render's own: its lease, its entries in tag lists
         if self.stored_copy is None and self.generation is not None:
-            self.holds_lease = self.node.add(self.lease, uuid.uuid4().hex.encode("ascii"), LEASE_SECONDS)
+            self.holds_lease = self.node.add(self.lease, self.token.encode("ascii"), LEASE_SECONDS)
 
     def wait_for_page(self):
         """The stored page once another request's render stored it; None: render it yourself."""
@@ -91,13 +101,29 @@ class Render:
         """Store the page unless a purge began after this render did; True when it is stored."""
         if not self.holds_lease or not self.node.never_evicts():
             return False
-        listed = tags.remember(self.node, self.key, page_tags, ttl)
-        if not listed or not self.node.set_page(self.key, body, ttl):
-            return False
-        if generation(self.node) != self.generation:
-            self.node.delete(self.key)
-            return False
-        return True
+        arguments = {"put": (body, ttl), "list": (page_tags,), "check": ()}
+        return all(getattr(self, step)(*arguments[step]) for step in self.steps)
+
+    # The steps of store(), in this order (the module's proof; the unit tests interleave them
+    # with a purge's).
+    steps = ("put", "list", "check")
+
+    def put(self, body, ttl):
+        return self.node.set_page(self.key, body, ttl)
+
+    def list(self, page_tags):
+        """Listed after it is stored: a purge that removes the entry deletes the page after it."""
+        if tags.remember(self.node, self.key, self.token, page_tags):
+            return True
+        self.node.delete(self.key)  # a page no purge could reach is not kept
+        return False
+
+    def check(self):
+        """The page stays only if no purge advanced the generation since this render began."""
+        if generation(self.node) == self.generation:
+            return True
+        self.node.delete(self.key)
+        return False
 
     def release(self):
         if self.holds_lease:

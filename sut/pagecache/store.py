@@ -26,6 +26,10 @@ STALE_CONNECTION = (MemcacheUnexpectedCloseError, BrokenPipeError, ConnectionRes
 EVICTIONS_RECHECK = 60.0
 
 
+class Unavailable(RuntimeError):
+    """memcached did not confirm an operation (refused, timed out, out of memory): try again later."""
+
+
 @functools.lru_cache(maxsize=8)
 def _pool(setting):
     servers = parse(setting)
@@ -65,15 +69,24 @@ class Node:
 
     def _guarded(self, operation, default):
         try:
+            return self.confirmed(operation)
+        except Unavailable:  # memcached down, hung or refusing: the page is served anyway
+            return default
+
+    def confirmed(self, operation):
+        """operation(client)'s answer; Unavailable when memcached did not give one (the purger's way)."""
+        try:
             try:
                 return operation(self.client())
             except STALE_CONNECTION:
                 self.client().close()
                 return operation(self.client())
-        except Exception as error:  # memcached down, hung or refusing: the page is served anyway
+        except Exception as error:
             self._warn(error)
+            # A command that timed out may still run when memcached wakes: a new connection
+            # never reads its late answer as another command's.
             self.client().close()
-            return default
+            raise Unavailable(f"memcached {self.server}: {error}") from error
 
     def _warn(self, error):
         """One warning a second at most: a down memcached fails every call, every request."""
@@ -108,7 +121,7 @@ class Node:
         return self._guarded(lambda c: c.delete_many(list(keys), noreply=False), False)
 
     def append(self, key, value, ttl):
-        """Append to a list kept as a string; create it if it does not exist yet."""
+        """Append to a list kept as a string, its lifetime renewed to ttl; create it if missing."""
 
         def run(c):
             if c.append(key, value, noreply=False):

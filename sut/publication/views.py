@@ -8,15 +8,19 @@ from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 
+from pagecache.outbox import lag
+
 RETRY_AFTER = "30"
 
 
 @never_cache
 def health(request):
-    """Answers 200 once the app can reach its database."""
+    """Answers 200 once the app can reach its database; says how far behind the purges are."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    waiting, oldest = lag()
+    text = f"ok\npurges waiting: {waiting}\noldest purge waiting: {oldest:.1f} s\n"
+    return HttpResponse(text, content_type="text/plain")
 
 
 def not_found(request, exception=None):

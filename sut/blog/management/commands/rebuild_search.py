@@ -3,7 +3,7 @@
 Real per-row work: the search text (folded, deduplicated words) and the derived fields of each
 post. Rows already at the current search version are skipped, so a cluster run twice does
 nothing the second time. One transaction per cluster: killed half-way, it leaves nothing.
-Pages that show a changed post are purged.
+Pages that show a changed post are purged by the database's triggers (blog.purges).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +13,6 @@ from blog.derived import derive
 from blog.models import Post
 from blog.search import SEARCH_VERSION, CannotIndex, search_text
 from operations.clusters import parse_cluster, slice_of
-from pagecache import purge
 
 BATCH = 500
 FIELDS = ["search_text", "search_version", "word_count", "reading_minutes"]
@@ -62,9 +61,6 @@ class Command(BaseCommand):
         if rows:
             with connection.cursor() as cursor:
                 cursor.executemany(sql, rows)
-        tags = [f"post:{post.pk}" for post in batch]
-        if tags:
-            transaction.on_commit(lambda: purge.purge_tags([*tags, "post-list"]))
         written = len(batch)
         batch.clear()
         return written

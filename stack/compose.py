@@ -27,7 +27,8 @@ BUILD_LOG = VAR / "compose" / "build.log"  # the last build's whole output
 RENDERED = VAR / "compose" / "nginx.conf"
 WHEELS = VAR / "compose" / "wheels"
 REQUIREMENTS = ROOT / "requirements.txt"
-SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db", "purger": "purger"}  # "gunicorn": the app replicas
+# "gunicorn": the app replicas
+SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db", "purger": "purger"}
 APP_REPLICAS = ("app", "app2")  # app2: the profile two-apps of docker-compose.yml
 IMAGES = ("db", "memcached", "app", "web", "browser")  # app2, memcached2 and memcached3 reuse theirs
 HEALTHY_TIMEOUT = 120.0

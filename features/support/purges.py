@@ -23,4 +23,4 @@ def settle(timeout=SETTLE_TIMEOUT):
             waiting, oldest = lag()
     except DatabaseError:
         return  # the database is down: nothing was written, nothing to wait for
-    assert not waiting, f"{waiting} purges not applied after {timeout:.0f} s (the oldest waits {oldest:.1f} s)"
+    assert not waiting, f"{waiting} purges not applied after {timeout:.0f} s (the oldest: {oldest:.1f} s)"

@@ -30,4 +30,3 @@ def fill_derived_fields(sender, instance, update_fields=None, **kwargs):
         for name in changed:
             setattr(instance, name, values[name])
         instance.save(update_fields=changed)
-

@@ -51,9 +51,10 @@ def advance(node):
     """
 
     def run(client):
-        if client.incr(GENERATION_KEY, 1, noreply=False) is None:
-            if not client.add(GENERATION_KEY, _fresh_start(), expire=0, noreply=False):
-                client.incr(GENERATION_KEY, 1, noreply=False)
+        if client.incr(GENERATION_KEY, 1, noreply=False) is not None:
+            return
+        if not client.add(GENERATION_KEY, _fresh_start(), expire=0, noreply=False):
+            client.incr(GENERATION_KEY, 1, noreply=False)
 
     node.confirmed(run)
 

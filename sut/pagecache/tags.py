@@ -78,7 +78,7 @@ def trim(node, tag, read_entries, cas):
         if len(left) == len(current):
             return True
         value = b"".join(listed + b" " for listed in left)
-        swapped = node.confirmed(lambda c: c.cas(key, value, cas, expire=list_ttl(), noreply=False))
+        swapped = node.confirmed(lambda c, v=value, t=cas: c.cas(key, v, t, expire=list_ttl(), noreply=False))
         if swapped is None:  # the list expired meanwhile: nothing left to trim
             return True
         if swapped:

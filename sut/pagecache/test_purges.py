@@ -120,7 +120,7 @@ class StalledMemcachedTests(TestCase):
 
     def setUp(self):
         addresses = ",".join(m.address for m in self.pool)
-        self.settings = override_settings(PAGECACHE_MEMCACHED=addresses, PAGECACHE_TTL=60, PAGECACHE_TIMEOUT=0.1)
+        self.settings = override_settings(PAGECACHE_MEMCACHED=addresses, PAGECACHE_TIMEOUT=0.1)
         self.settings.enable()
         for node in store.nodes():
             node.client().flush_all()
@@ -206,7 +206,9 @@ class RecordedPurgeTests(TestCase):
 
     def test_a_scheduled_post_records_a_purge_due_when_it_appears(self):
         at = timezone.now() + timedelta(hours=1)
-        post = Post.objects.create(title="Later", slug="later", author=self.author, status="published", published_at=at)
+        post = Post.objects.create(
+            title="Later", slug="later", author=self.author, status="published", published_at=at
+        )
         scheduled = PendingPurge.objects.filter(due__gt=timezone.now())
         self.assertEqual([(row.tags, row.due) for row in scheduled], [(f"post:{post.pk} post-list", at)])
         self.assertEqual(outbox.lag()[0], 1)  # only the one due now counts as waiting

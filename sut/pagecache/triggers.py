@@ -67,7 +67,9 @@ def _sqlite(rule):
     return [
         f"CREATE TRIGGER {rule.name} AFTER {rule.event} ON {rule.table} FOR EACH ROW "
         + (f"WHEN {when} " if when else "")
-        + "BEGIN " + " ".join(body) + " END"
+        + "BEGIN "
+        + " ".join(body)
+        + " END"
     ]
 
 
@@ -83,7 +85,8 @@ def _postgresql(rule):
         )
     return [
         f"CREATE OR REPLACE FUNCTION {rule.name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        + " ".join(body) + " RETURN NULL; END $$",
+        + " ".join(body)
+        + " RETURN NULL; END $$",
         f"CREATE TRIGGER {rule.name} AFTER {rule.event} ON {rule.table} FOR EACH ROW "
         + (f"WHEN ({when}) " if when else "")
         + f"EXECUTE FUNCTION {rule.name}()",

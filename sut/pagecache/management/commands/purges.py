@@ -11,8 +11,10 @@ class Command(BaseCommand):
     help = "Say how many purges wait to be applied and how long the oldest has waited."
 
     def add_arguments(self, parser):
-        parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                            help="wait up to SECONDS for every due purge to be applied; exit 1 if not")  # fmt: skip
+        parser.add_argument(
+            "--wait", type=float, default=0.0, metavar="SECONDS",
+            help="wait up to SECONDS for every due purge to be applied; exit 1 if not",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         deadline = time.monotonic() + options["wait"]

@@ -36,5 +36,10 @@ Feature: One page cache on a pool of memcached servers
   Scenario: A purge removes a post's pages from whichever server holds them
     Given readers have seen the 24 posts served from memcached
     When an editor changes the title of each of the 24 posts
-    Then no server holds a page of the 24 posts
+    Then within 2 seconds no server holds a page of the 24 posts
     And within 2 seconds readers of the 24 posts see the new titles
+
+  Scenario: An edit saved while one server stalls reaches readers once it answers
+    Given readers have seen the 24 posts served from memcached
+    When memcached server 2 stops answering for 1 second while an editor changes the title of each of the 24 posts
+    Then within 2 seconds of memcached answering again readers of the 24 posts see the new titles

@@ -64,3 +64,48 @@ Feature: The cache forgets a page the moment its content changes
         | how         | taking it down                  |
         | deleted     | an editor deletes "Hello world" |
         | unpublished | an editor unpublishes "Hello world" |
+
+  Rule: An edit is never lost: it reaches readers once memcached answers again, and so does the next
+
+    Scenario: An edit saved while memcached stalls reaches readers once it answers, and so does the next
+      Given readers have seen "/blog/hello-world/" served from memcached
+      When memcached stops answering for 1 second while an editor changes the title of "Hello world" to "Hello again"
+      Then within 2 seconds of memcached answering again readers of "/blog/hello-world/" see "Hello again"
+      When an editor changes the title of "Hello again" to "Hello a third time"
+      Then within 2 seconds readers of "/blog/hello-world/" see "Hello a third time"
+
+    Scenario: An edit saved while the purger is stopped reaches readers once it is back
+      Given readers have seen "/blog/hello-world/" served from memcached
+      And the purger is stopped
+      When an editor changes the title of "Hello world" to "Hello again"
+      And the purger is back
+      Then within 2 seconds readers of "/blog/hello-world/" see "Hello again"
+
+    Scenario: A page rendered while a purge is under way is forgotten by the next edit
+      Given readers have seen "/blog/hello-world/" served from memcached
+      And the next purge pauses once it has read which pages to forget
+      When an editor changes the title of "Hello world" to "Hello again"
+      And a reader visits "/blog/hello-world/" on host "127.0.0.1" while that purge is paused
+      And the paused purge finishes
+      And an editor changes the title of "Hello again" to "Hello a third time"
+      Then within 2 seconds readers of "/blog/hello-world/" on host "127.0.0.1" see "Hello a third time"
+
+  Rule: Whatever a page shows, a change to it reaches readers within 2 seconds, whoever makes it
+
+    Scenario: An author's new name reaches the byline on the front page and on their posts
+      Given readers have seen "/" served from memcached
+      And readers have seen "/blog/hello-world/" served from memcached
+      When the author of "Hello world" is renamed "Erin Editrix"
+      Then within 2 seconds readers of "/" see "Erin Editrix"
+      And within 2 seconds readers of "/blog/hello-world/" see "Erin Editrix"
+
+    Scenario: A change made with one SQL statement, outside the site's code, reaches readers
+      Given readers have seen "/blog/hello-world/" served from memcached
+      When an operator changes the title of "Hello world" to "Hello again" with one SQL statement
+      Then within 2 seconds readers of "/blog/hello-world/" see "Hello again"
+
+    Scenario: A post scheduled for later appears on the front page at its time
+      Given a post "Tomorrow's news" at "/blog/tomorrow/" scheduled to appear in 2 seconds
+      And readers have seen "/" served from memcached
+      Then the reader does not see "Tomorrow's news"
+      And within 2 seconds of its time readers of "/" see "Tomorrow's news"

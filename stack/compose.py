@@ -380,7 +380,11 @@ class ComposeStack:
         return self.compose("logs", "--no-color", "--tail", "200", "browser", check=False).stdout.splitlines()
 
     def heal(self):
-        """What a scenario froze or stopped, running and healthy again (nothing to do, no command)."""
+        """What a scenario froze, stopped or paused, running and healthy again (nothing to do, no command)."""
+        if any(self.pause_dir.glob("*paused-*")):
+            for pid in [p.name.rsplit("-", 1)[1] for p in self.pause_dir.glob("*paused-*")]:
+                self._worker_stopped(int(pid))  # which container it is in
+        pause_point.release_all(self.pause_dir, wake=self._wake_worker)
         for name in list(self.frozen):
             self.thaw(name)
         if self.stopped:

@@ -241,6 +241,8 @@ class LocalStack:
 
     def heal(self):
         """Every program running and answering again, after whatever a scenario did to them."""
+        if self.pause_dir is not None and self.pause_dir.exists():
+            pause_point.release_all(self.pause_dir)
         for name in self.programs:
             self.thaw(name)
             child = self.children.get(name)

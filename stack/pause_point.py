@@ -109,6 +109,16 @@ def resume(folder, pid, wake=None, point=""):
     (wake or _wake)(pid)
 
 
+def release_all(folder, wake=None):
+    """Every pause point disarmed and every process stopped at one woken (a scenario that
+    failed half-way leaves nothing paused or armed)."""
+    for claimed in Path(folder).glob("*paused-*"):
+        claimed.unlink(missing_ok=True)
+        (wake or _wake)(int(claimed.name.rsplit("-", 1)[1]))
+    for armed in Path(folder).glob("*armed"):
+        armed.unlink(missing_ok=True)
+
+
 def _wake(pid):
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGCONT)

@@ -6,14 +6,9 @@ from support import faults, html
 from support.http import request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
-PROGRAMS = {"memcached": "memcached", "the app": "gunicorn"}
-
 
 def _program(context, part):
-    """The stack's name for a part: "memcached server 2" is the pool's second server."""
-    if part.startswith("memcached server "):
-        return context.stack.memcached_names[int(part.rsplit(" ", 1)[1]) - 1]
-    return PROGRAMS[part]
+    return faults.program(context.stack, part)
 
 
 @given("{part:Part} is stopped")

@@ -1,9 +1,12 @@
 """Steps about a pool of memcached servers: where each page sits, and what a lost server costs."""
 
+import time
+
 from behave import given, step, then, when
 
 from support import html, memcached
-from support.http import ask_until, assert_rendered, assert_served_from, request
+from support.faults import stalled
+from support.http import GRACE, ask_until, assert_rendered, assert_served_from, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
@@ -115,20 +118,40 @@ def step_retitle_all(context, count):
         post.save()
 
 
-@then("no server holds a page of the {count:d} posts")
-def step_none_stored(context, count):
-    left = {}
-    for uri in _post_uris(count):
-        holders = memcached.holders(context.stack.memcached, memcached.nginx_key(context.stack.host, uri))
-        if holders:
-            left[uri] = sorted(holders)
-    assert not left, f"pages still stored after the purge: {left}"
+@when("{part:Part} stops answering for {seconds:d} second while an editor changes the title of each of the {count:d} posts")
+def step_retitle_all_stalled(context, part, seconds, count):
+    with stalled(context, part, seconds):
+        step_retitle_all(context, count)
+
+
+@then("within {seconds:d} seconds no server holds a page of the {count:d} posts")
+def step_none_stored(context, seconds, count):
+    deadline = time.monotonic() + seconds + GRACE
+    while True:
+        left = {}
+        for uri in _post_uris(count):
+            holders = memcached.holders(context.stack.memcached, memcached.nginx_key(context.stack.host, uri))
+            if holders:
+                left[uri] = sorted(holders)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, f"pages still stored {seconds} s after the edit: {left}"
 
 
 @then("within {seconds:d} seconds readers of the {count:d} posts see the new titles")
 def step_new_titles(context, seconds, count):
+    _see_new_titles(context, seconds)
+
+
+@then("within {seconds:d} seconds of memcached answering again readers of the {count:d} posts see the new titles")
+def step_new_titles_after_stall(context, seconds, count):
+    _see_new_titles(context, seconds, since=context.answering_again)
+
+
+def _see_new_titles(context, seconds, since=None):
     from blog.models import Post
 
     for post in Post.objects.order_by("title"):
         shows = lambda response, title=post.title: title in html.visible_text(response.text)  # noqa: E731
-        ask_until(context, seconds, post.get_absolute_url(), shows, f"show {post.title!r}")
+        ask_until(context, seconds, post.get_absolute_url(), shows, f"show {post.title!r}", since=since)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from behave import given, step
 
-from support import content
+from support import content, purges
 from support.http import record, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
@@ -24,6 +24,8 @@ def step_render_paused(context, uri, title):
 
 @step("the paused render finishes")
 def step_render_resumes(context):
+    """After the purges of what changed meanwhile: the interleaving these scenarios force."""
     worker, answer = context.paused_render
+    purges.settle()
     context.stack.resume(worker)
     record(context, answer.result(timeout=30))

@@ -1,8 +1,33 @@
-"""Taking the database down and bringing it back, for the scenarios about staying up."""
+"""Taking parts of the stack down and bringing them back, for the scenarios about staying up."""
 
+import contextlib
+import time
 from pathlib import Path
 
 from django.db import connection, connections
+
+
+PROGRAMS = {"memcached": "memcached", "the app": "gunicorn", "the purger": "purger"}
+
+
+def program(stack, part):
+    """The stack's name for a part: "memcached server 2" is the pool's second server."""
+    if part.startswith("memcached server "):
+        return stack.memcached_names[int(part.rsplit(" ", 1)[1]) - 1]
+    return PROGRAMS[part]
+
+
+@contextlib.contextmanager
+def stalled(context, part, seconds):
+    """The part frozen (a busy server, a network hiccup) for seconds, from entry; what the block
+    does happens meanwhile. context.answering_again: when it answered again (time.monotonic())."""
+    context.add_cleanup(context.stack.heal)
+    began = time.monotonic()
+    context.stack.freeze(program(context.stack, part))
+    yield
+    time.sleep(max(0.0, began + seconds - time.monotonic()))  # the stall's own length
+    context.stack.heal()
+    context.answering_again = time.monotonic()
 
 
 class Outage:

@@ -140,9 +140,10 @@ def burst(context, uri, count):
 GRACE = 0.25
 
 
-def ask_until(context, seconds, uri, check, what):
-    """Ask for uri until check(response) holds or the time is up (the bound a spec promises)."""
-    deadline = time.monotonic() + seconds + GRACE
+def ask_until(context, seconds, uri, check, what, since=None):
+    """Ask for uri until check(response) holds or the time is up (the bound a spec promises),
+    counted from now or from since (a time.monotonic() the scenario recorded)."""
+    deadline = (since or time.monotonic()) + seconds + GRACE
     while True:
         response = request(context, uri)
         if check(response):

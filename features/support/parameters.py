@@ -18,7 +18,7 @@ def quoted_text(text):
 register_type(Text=quoted_text)
 
 
-@parse.with_pattern(r"memcached server \d|memcached|the app|the database")
+@parse.with_pattern(r"memcached server \d|memcached|the app|the purger|the database")
 def stack_part(text):
     return text
 

@@ -118,7 +118,10 @@ def step_retitle_all(context, count):
         post.save()
 
 
-@when("{part:Part} stops answering for {seconds:d} second while an editor changes the title of each of the {count:d} posts")
+@when(
+    "{part:Part} stops answering for {seconds:d} second"
+    " while an editor changes the title of each of the {count:d} posts"
+)
 def step_retitle_all_stalled(context, part, seconds, count):
     with stalled(context, part, seconds):
         step_retitle_all(context, count)
@@ -144,7 +147,9 @@ def step_new_titles(context, seconds, count):
     _see_new_titles(context, seconds)
 
 
-@then("within {seconds:d} seconds of memcached answering again readers of the {count:d} posts see the new titles")
+@then(
+    "within {seconds:d} seconds of memcached answering again readers of the {count:d} posts see the new titles"
+)  # noqa: E501
 def step_new_titles_after_stall(context, seconds, count):
     _see_new_titles(context, seconds, since=context.answering_again)
 

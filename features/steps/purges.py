@@ -6,15 +6,17 @@ from urllib.parse import urlsplit
 
 from behave import given, step, then, when
 
+from stack.pause_point import PURGE
 from support import content, html
 from support.faults import stalled
 from support.http import GRACE, ask_until, record, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
-from stack.pause_point import PURGE
 
-
-@when('{part:Part} stops answering for {seconds:d} second while an editor changes the title of "{title:Text}" to "{new_title:Text}"')  # fmt: skip
+@when(
+    "{part:Part} stops answering for {seconds:d} second"
+    ' while an editor changes the title of "{title:Text}" to "{new_title:Text}"'
+)
 def step_edit_during_stall(context, part, seconds, title, new_title):
     with stalled(context, part, seconds):
         post = content.titled(title)
@@ -55,7 +57,7 @@ def step_see_on_host(context, seconds, uri, host, text):
         if shows(response) or time.monotonic() > deadline:
             break
         time.sleep(0.05)  # a reader asking again
-    assert shows(response), f"after {seconds} s, {uri} on {host} does not show {text!r}: {response.describe()}"
+    assert shows(response), f"after {seconds} s, {uri} on {host} lacks {text!r}: {response.describe()}"
 
 
 @step("the paused purge finishes")

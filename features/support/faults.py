@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.db import connection, connections
 
-
 PROGRAMS = {"memcached": "memcached", "the app": "gunicorn", "the purger": "purger"}
 
 

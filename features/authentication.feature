@@ -92,3 +92,15 @@ Feature: Editors log in to a private portal, and the cache never leaks a private
         | level               |
         | memcached           |
         | nginx's first level |
+
+  Rule: One client cannot take the site's time with failed logins: after 5 in a minute it waits
+
+    Scenario: A client that failed to log in 4 times still logs in with the right password
+      Given a client has failed to log in as Jack 4 times
+      When the client logs in as Jack with the right password
+      Then the client is logged in
+
+    Scenario: After 5 failed logins, a client is asked to wait, even with the right password
+      Given a client has failed to log in as Jack 5 times
+      When the client logs in as Jack with the right password
+      Then the client is asked to wait 60 seconds before trying again

@@ -110,6 +110,12 @@ Feature: Nobody can make the cache serve what they choose
         | with spaces around its equals sign |
         | after a tab                        |
         | without spaces                     |
+        | after the Unicode space U+0085     |
+        | after the Unicode space U+00A0     |
+        | after the Unicode space U+1680     |
+        | after the Unicode space U+2000     |
+        | after the Unicode space U+2028     |
+        | after the Unicode space U+3000     |
 
     Scenario: A request nginx keeps from the shared copy stores nothing, whatever Django reads in it
       Given the user "Jack" exists with password "jack-secret-1"

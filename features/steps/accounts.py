@@ -3,7 +3,7 @@
 from behave import given, step, then
 
 from support import accounts, html
-from support.http import over_session, request
+from support.http import form_token, over_session, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
@@ -33,14 +33,22 @@ def step_named_reader_visits(context, name, uri):
     over_session(context, accounts.session(context, name), uri)
 
 
-# Ways of writing a session cookie that Django reads as the session (its cookie parser strips
-# what surrounds a name, and a second Cookie header is one more cookie header to join).
+# Ways of writing a session cookie that Django reads as the session (its cookie parser decodes
+# the header as UTF-8 and strips whatever Python calls a space around a name; a second Cookie
+# header is one more cookie header to join).
 COOKIE_SHAPES = {
     "in a second Cookie header": lambda v: [("Cookie", "theme=dark"), ("Cookie", f"sessionid={v}")],
     "with spaces around its equals sign": lambda v: [("Cookie", f"theme=dark; sessionid = {v}")],
     "after a tab": lambda v: [("Cookie", f"theme=dark;\tsessionid={v}")],
     "without spaces": lambda v: [("Cookie", f"theme=dark;sessionid={v}")],
 }
+# Unicode spaces, sent as UTF-8 bytes around the name.
+UNICODE_SPACES = {"U+0085": "\x85", "U+00A0": "\xa0", "U+1680": "\u1680", "U+2000": "\u2000",
+                  "U+2028": "\u2028", "U+3000": "\u3000"}  # fmt: skip
+for _code, _space in UNICODE_SPACES.items():
+    COOKIE_SHAPES[f"after the Unicode space {_code}"] = lambda v, s=_space: [
+        ("Cookie", f"theme=dark;{s}sessionid{s}={v}".encode())
+    ]
 
 
 @step('{name:w} visits "{uri:Text}" with the session cookie written {shape:Text}')
@@ -54,3 +62,42 @@ def step_named_reader_sees(context, name, text):
     response = context.responses[-1]
     visible = html.visible_text(response.text)
     assert text in visible, f"{name} does not see {text!r} on {response.uri}; the page reads: {visible[:800]}"
+
+
+def _client_login(context, name, secret):
+    """One login POST of an anonymous client (its own cookies), the login page read first."""
+    client = accounts.session(context, "a client")
+    page = over_session(context, client, "/login/")
+    form = {"csrfmiddlewaretoken": form_token(page.text), "username": name, "password": secret}
+    return over_session(context, client, "/login/", method="POST", data=form)
+
+
+@step("a client has failed to log in as {name:w} {count:d} times")
+def step_failed_logins(context, name, count):
+    for attempt in range(1, count + 1):
+        response = _client_login(context, name, f"wrong-{attempt}")
+        assert response.status == 200, (
+            f"failed login {attempt} answered {response.status}, not the form again"
+        )
+
+
+@step("the client logs in as {name:w} with the right password")
+def step_client_logs_in(context, name):
+    _client_login(context, name, accounts.password(context, name))
+
+
+@then("the client is logged in")
+def step_client_logged_in(context):
+    response = context.responses[-1]
+    assert response.status == 302, (
+        f"the login answered {response.status}, not a redirect: {response.describe()}"
+    )
+
+
+@then("the client is asked to wait {seconds:d} seconds before trying again")
+def step_client_waits(context, seconds):
+    response = context.responses[-1]
+    assert response.status == 429, f"expected 429 Too Many Requests, got {response.status}"
+    assert response.header("Retry-After") == str(seconds), f"Retry-After: {response.header('Retry-After')!r}"
+    text = html.visible_text(response.text)
+    assert f"try again in {seconds} seconds" in text, f"the page does not say when: {text[:400]}"

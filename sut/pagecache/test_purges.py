@@ -212,3 +212,30 @@ class RecordedPurgeTests(TestCase):
         scheduled = PendingPurge.objects.filter(due__gt=timezone.now())
         self.assertEqual([(row.tags, row.due) for row in scheduled], [(f"post:{post.pk} post-list", at)])
         self.assertEqual(outbox.lag()[0], 1)  # only the one due now counts as waiting
+
+
+class OperatorTests(TestCase):
+    """How far behind the purges are: a command, /health/, and a warning in the purger's log."""
+
+    def setUp(self):
+        PendingPurge.objects.create(tags="post:1", due=timezone.now() - timedelta(seconds=12))
+        PendingPurge.objects.create(tags="post:2", due=timezone.now() + timedelta(hours=1))  # not yet due
+
+    def test_the_purges_command_says_how_many_wait_and_for_how_long(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        out = StringIO()
+        call_command("purges", stdout=out)
+        self.assertRegex(out.getvalue(), r"^1 purges waiting, the oldest for 1[2-9]\.\d s")
+
+    def test_health_says_it_too(self):
+        text = self.client.get("/health/").content.decode()
+        self.assertIn("purges waiting: 1\n", text)
+        self.assertRegex(text, r"oldest purge waiting: 1[2-9]\.\d s")
+
+    def test_the_purger_logs_when_purges_fall_behind(self):
+        with self.assertLogs("pagecache", "WARNING") as logged:
+            outbox.Purger().watch_lag()
+        self.assertRegex(logged.output[0], r"purges behind: 1 waiting, the oldest for 1[2-9]\.\d s")

@@ -106,6 +106,10 @@ WHITENOISE_USE_FINDERS = True  # straight from the apps' static folders: no coll
 if _flag("FAST_PASSWORD_HASHING"):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Failed logins a client may make in a window before its logins are answered 429 (accounts.throttle).
+LOGIN_FAILURES_ALLOWED = int(os.environ.get("LOGIN_FAILURES_ALLOWED", "5"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "60"))
+
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/portal/"
 LOGOUT_REDIRECT_URL = "/"

@@ -76,9 +76,7 @@ def _client_login(context, name, secret):
 def step_failed_logins(context, name, count):
     for attempt in range(1, count + 1):
         response = _client_login(context, name, f"wrong-{attempt}")
-        assert response.status == 200, (
-            f"failed login {attempt} answered {response.status}, not the form again"
-        )
+        assert response.status == 200, f"failed login {attempt}: {response.status}, not the form"
 
 
 @step("the client logs in as {name:w} with the right password")
@@ -89,9 +87,7 @@ def step_client_logs_in(context, name):
 @then("the client is logged in")
 def step_client_logged_in(context):
     response = context.responses[-1]
-    assert response.status == 302, (
-        f"the login answered {response.status}, not a redirect: {response.describe()}"
-    )
+    assert response.status == 302, f"login answered {response.status}, not a redirect: {response.describe()}"
 
 
 @then("the client is asked to wait {seconds:d} seconds before trying again")

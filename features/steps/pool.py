@@ -148,8 +148,9 @@ def step_new_titles(context, seconds, count):
 
 
 @then(
-    "within {seconds:d} seconds of memcached answering again readers of the {count:d} posts see the new titles"
-)  # noqa: E501
+    "within {seconds:d} seconds of memcached answering again"
+    " readers of the {count:d} posts see the new titles"
+)
 def step_new_titles_after_stall(context, seconds, count):
     _see_new_titles(context, seconds, since=context.answering_again)
 

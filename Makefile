@@ -44,7 +44,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 bench: deps venv
 	@./stack/install-debian-packages bench/debian-packages.txt
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) reports var *.egg-info

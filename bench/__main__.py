@@ -1,15 +1,21 @@
-"""`make bench`: every benchmark in one run; a table on the terminal, Markdown and JSON in bench/results/."""
+"""`make bench`: every benchmark in one run; a table on the terminal, Markdown and JSON in bench/results/.
+
+`python -m bench SECTION...` runs only those sections (`make bench BENCH=purges`); the results of
+the others are kept from the last run. Each section's results are written as soon as it ends,
+and SIGTERM stops a run as Ctrl-C does: every stack a section started is stopped.
+"""
 
 import json
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench import compose, crowds, http, migrations, pool, staleness, suite
+from bench import compose, crowds, http, logins, migrations, pool, purges, staleness, suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -126,50 +132,89 @@ def suite_lines(suite_runs, containers=None):
     return lines
 
 
-def table(results):
-    sections = [
-        [f"# Benchmarks, {results['when']} ({results['machine']})"],
-        http_lines(results["http"]),
-        crowd_lines(results["crowds"]),
-        staleness_lines(results["staleness"]),
-        migration_lines(results["migrations"]),
-        pool_lines(results["pool"]),
-        suite_lines(results["suite"], results.get("compose")),
+def purges_lines(p):
+    rows = [(name, value) for name, value in p.items() if name != "first unlisted"]
+    return [
+        f"Purges under the admin's publish/unpublish of 3 posts, {p['actions']} actions, readers at full"
+        " speed on two hosts (target: no stored page unlisted; the purge applied well within 2 s):",
+        "",
+        *_rows(["measure", "value"], rows),
     ]
+
+
+def logins_lines(results):
+    columns = ["reader p50 ms", "reader p99 ms", "logins per s", "answered 429", "passwords checked"]
+    return [
+        f"One client posting wrong passwords on {logins.FLOODERS} connections for {logins.SECONDS:.0f} s,"
+        " Django's real hasher; a reader meanwhile asks for pages never stored:",
+        "",
+        *_rows(["run", *columns], [(name, *(row[c] for c in columns)) for name, row in results.items()]),
+    ]
+
+
+def table(results):
+    sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
+    for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
+                        ("purges", purges_lines), ("logins", logins_lines), ("migrations", migration_lines),
+                        ("pool", pool_lines)):  # fmt: skip
+        if name in results:
+            sections.append(lines(results[name]))
+    if "suite" in results:
+        sections.append(suite_lines(results["suite"], results.get("compose")))
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
 
 
-def main():
-    began = time.monotonic()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores"
-    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "machine": machine}
-    print(f"bench: the cache-hit path ({http.ROUNDS} rounds of 5 wrk runs of 5 s) ...", flush=True)
-    results["http"] = http.run()
+def _on_sqlite(run, name):
+    """run(database_url) on a fresh SQLite file."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        print("bench: crowds of readers ...", flush=True)
-        results["crowds"] = crowds.run(f"sqlite:///{scratch / 'crowds.sqlite3'}")
-        print(f"bench: freshness under {staleness.DURATION:.0f} s of edits ...", flush=True)
-        results["staleness"] = staleness.run(f"sqlite:///{scratch / 'staleness.sqlite3'}")
+        return run(f"sqlite:///{scratch / f'{name}.sqlite3'}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"bench: a pool of {pool.NODES} memcached ...", flush=True)
-    results["pool"] = pool.run()
-    print(f"bench: the clustered migration on {migrations.ROWS} rows, both modes ...", flush=True)
-    results["migrations"] = migrations.run()
-    print("bench: the suite (--tag=-slow; all with -j 1, 2, 4 on SQLite and PostgreSQL) ...", flush=True)
-    results["suite"] = suite.run()
-    print("bench: the compose stack (images cold and warm, the whole suite) ...", flush=True)
-    results["compose"] = compose.run()
-    results["seconds"] = round(time.monotonic() - began, 1)
+
+
+SECTIONS = {
+    "http": (f"the cache-hit path ({http.ROUNDS} rounds of 5 wrk runs of 5 s)", http.run),
+    "crowds": ("crowds of readers", lambda: _on_sqlite(crowds.run, "crowds")),
+    "staleness": (f"freshness under {staleness.DURATION:.0f} s of edits",
+                  lambda: _on_sqlite(staleness.run, "staleness")),
+    "purges": (f"{purges.ACTIONS} publish/unpublish actions, every stored page listed",
+               lambda: _on_sqlite(purges.run, "purges")),
+    "logins": ("a login flood with the real password hasher", lambda: _on_sqlite(logins.run, "logins")),
+    "pool": (f"a pool of {pool.NODES} memcached", pool.run),
+    "migrations": (f"the clustered migration on {migrations.ROWS} rows, both modes", migrations.run),
+    "suite": ("the suite (--tag=-slow; all with -j 1, 2, 4 on SQLite and PostgreSQL)", suite.run),
+    "compose": ("the compose stack (images cold and warm, the whole suite)", compose.run),
+}  # fmt: skip
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")  # the same road as Ctrl-C: every stack stopped
+
+
+def main(argv):
+    unknown = [name for name in argv if name not in SECTIONS]
+    if unknown:
+        print(f"bench: no section {', '.join(unknown)}; the sections: {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _terminate)
+    began = time.monotonic()
+    saved = RESULTS / "bench.json"
+    results = json.loads(saved.read_text()) if argv and saved.exists() else {}
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    results.update(when=time.strftime("%Y-%m-%d %H:%M"), machine=machine)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = table(results)
-    (RESULTS / "bench.md").write_text(text)
-    print(text)
+    for name in argv or SECTIONS:
+        label, run = SECTIONS[name]
+        print(f"bench: {label} ...", flush=True)
+        results[name] = run()
+        results["seconds"] = round(time.monotonic() - began, 1)
+        saved.write_text(json.dumps(results, indent=2) + "\n")
+        (RESULTS / "bench.md").write_text(table(results))
+    print(table(results))
     print(f"bench: written to {RESULTS / 'bench.md'} and bench.json in {results['seconds']} s")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

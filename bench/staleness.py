@@ -123,7 +123,7 @@ def _bookkeeping(stack):
     def before():  # the page, then its tag list
         node = store.node_for(key)
         node.set_page(key, body, ttl)
-        tags.remember(node, key, ["post:1"], ttl)
+        tags.remember(node, key, "0", ["post:1"])
 
     def now():  # the generation and the lease, the tag list, the page, the check, the release
         render = renders.Render(key)

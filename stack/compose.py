@@ -28,7 +28,13 @@ RENDERED = VAR / "compose" / "nginx.conf"
 WHEELS = VAR / "compose" / "wheels"
 REQUIREMENTS = ROOT / "requirements.txt"
 # "gunicorn": the app replicas
-SERVICES = {"memcached": "memcached", "nginx": "web", "database": "db", "purger": "purger"}
+SERVICES = {
+    "memcached": "memcached",
+    "nginx": "web",
+    "database": "db",
+    "purger": "purger",
+    "waitroom": "waitroom",
+}
 APP_REPLICAS = ("app", "app2")  # app2: the profile two-apps of docker-compose.yml
 IMAGES = ("db", "memcached", "app", "web", "browser")  # app2, memcached2 and memcached3 reuse theirs
 HEALTHY_TIMEOUT = 120.0
@@ -41,7 +47,8 @@ DB_USER, DB_PASSWORD = "postgres", "postgres"
 # Each service's address on the run's network (NET.10 ...). nginx and the app reach memcached,
 # the app and the database by address, not by name: a stopped container's name stops resolving,
 # and a lookup that falls through to an unreachable resolver would hang every request.
-ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13, "app2": 14, "memcached2": 15, "memcached3": 16}
+ADDRESSES = {"db": 10, "memcached": 11, "app": 12, "web": 13, "app2": 14, "memcached2": 15, "memcached3": 16,
+             "purger": 17, "waitroom": 18}  # fmt: skip
 POOL = ("memcached", "memcached2", "memcached3")  # memcached2, memcached3: the profile pool
 DEFAULT_NET = "172.30.0"
 
@@ -55,6 +62,8 @@ def render_config(path=RENDERED, net=DEFAULT_NET, apps=1, memcached_nodes=1):
             modules=NGINX_MODULES,
             memcached=[f"{net}.{ADDRESSES[node]}:11211" for node in POOL[:memcached_nodes]],
             app=[f"{net}.{ADDRESSES[app]}:8000" for app in APP_REPLICAS[:apps]],
+            waitroom=f"{net}.{ADDRESSES['waitroom']}:8001",
+            app_timeout=nginx.app_timeout(os.environ),
             run_dir="/tmp",
             error_log="/dev/stderr",
             access_log="/dev/stdout",
@@ -299,7 +308,7 @@ class ComposeStack:
         """The app on the test database (at the address both the suite and the app reach), then nginx."""
         self.app_database_url = database_url
         try:
-            self.up(*self.apps, "purger", "web")
+            self.up(*self.apps, "purger", "waitroom", "web")
         except BaseException:
             self.stop()
             raise
@@ -351,6 +360,9 @@ class ComposeStack:
     def resume(self, worker, point=""):
         pause_point.resume(self.pause_dir, worker, wake=self._wake_worker, point=point)
 
+    def kill_paused(self, worker):
+        pause_point.resume(self.pause_dir, worker, wake=lambda pid: self._signal_worker(pid, "KILL"))
+
     def _worker_stopped(self, pid):
         for app in (*self.apps, "purger"):  # the container where that pid is a stopped process
             stat = self.compose("exec", "-T", app, "cat", f"/proc/{pid}/stat", check=False).stdout
@@ -360,8 +372,11 @@ class ComposeStack:
         return False
 
     def _wake_worker(self, pid):
+        self._signal_worker(pid, "CONT")
+
+    def _signal_worker(self, pid, name):
         # The shell's own kill: the image has no procps.
-        self.compose("exec", "-T", self.paused_in or "app", "sh", "-c", f"kill -CONT {int(pid)}")
+        self.compose("exec", "-T", self.paused_in or "app", "sh", "-c", f"kill -{name} {int(pid)}")
 
     def clear_l1(self):
         nginx.clear_l1(self.l1_dir)  # the web container's first level is a folder of the run
@@ -403,7 +418,7 @@ class ComposeStack:
 
     def log_tails(self, lines=40):
         tails = {}
-        for service in ("web", *self.apps, "purger", *self.pool, "db"):
+        for service in ("web", *self.apps, "purger", "waitroom", *self.pool, "db"):
             result = self.compose("logs", "--no-color", "--tail", str(lines), service, check=False)
             tails[f"{service}.log"] = result.stdout + result.stderr
         return tails

@@ -60,6 +60,9 @@ class Stack(Protocol):
     def resume(self, worker: int, point: str = "") -> None:
         """Let the paused process go on."""
 
+    def kill_paused(self, worker: int) -> None:
+        """Kill the paused app worker (kill -9): its render never finishes."""
+
     def clear_l1(self) -> None:
         """Empty nginx's first level."""
 

@@ -35,6 +35,7 @@ class LocalStack:
         self.memcached_names = memcached_names(memcached_nodes)
         self.memcached_ports = {name: free_port() for name in self.memcached_names}
         self.app_port = free_port()
+        self.waitroom_port = free_port()
         self.web_port = web_port(port)
         self.children = {}
         self.frozen = set()
@@ -70,7 +71,7 @@ class LocalStack:
 
     @property
     def programs(self):
-        return [*self.memcached_names, "gunicorn", "purger", "nginx"]
+        return [*self.memcached_names, "gunicorn", "purger", "waitroom", "nginx"]
 
     def _named(self, name):
         """The programs a fault names: "memcached" is every node of a pool."""
@@ -148,6 +149,11 @@ class LocalStack:
             env[pause_point.FOLDER] = str(self.pause_dir)
         return Child("purger", argv, self.log_dir / "purger.log", env=env, cwd=SUT)
 
+    def _waitroom(self):
+        """Where readers of a page under render wait (pagecache.waitroom), not in the app's workers."""
+        argv = [sys.executable, "-m", "pagecache.waitroom", "--listen", f"{LOOPBACK}:{self.waitroom_port}"]
+        return Child("waitroom", argv, self.log_dir / "waitroom.log", env=self.app_env(), cwd=SUT)
+
     def _nginx(self):
         program = binaries.find("nginx")
         config = self.run_dir / "nginx.conf"
@@ -156,6 +162,8 @@ class LocalStack:
                 listen=f"{LOOPBACK}:{self.web_port}",
                 memcached=self.memcached,
                 app=f"{LOOPBACK}:{self.app_port}",
+                waitroom=f"{LOOPBACK}:{self.waitroom_port}",
+                app_timeout=nginx.app_timeout(self.app_env()),
                 run_dir=self.run_dir,
                 log_dir=self.log_dir,
                 modules=binaries.nginx_modules(program),
@@ -180,6 +188,8 @@ class LocalStack:
             return health.memcached_answers(LOOPBACK, self.memcached_ports[name])
         if name == "gunicorn":
             return health.http_ok(LOOPBACK, self.app_port)
+        if name == "waitroom":
+            return health.http_ok(LOOPBACK, self.waitroom_port, "/health")
         if name == "purger":
             return True  # running; what it has not applied shows on /health/ and `manage.py purges`
         return health.http_ok(LOOPBACK, self.web_port)
@@ -232,6 +242,10 @@ class LocalStack:
 
     def resume(self, worker, point=""):
         pause_point.resume(self.pause_dir, worker, point=point)
+
+    def kill_paused(self, worker):
+        """The paused worker killed (kill -9), its render never finishing; gunicorn starts another."""
+        pause_point.resume(self.pause_dir, worker, wake=lambda pid: os.kill(pid, signal.SIGKILL))
 
     def clear_l1(self):
         nginx.clear_l1(self.run_dir / "l1")

@@ -5,6 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
+from pagecache.leases import DEFAULT_APP_TIMEOUT, DEFAULT_PRIVATE_TIMEOUT
 from pagecache.ring import WEIGHT  # the site's ring and nginx's must weigh servers alike
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -12,8 +13,9 @@ ERROR_PAGES = Path(__file__).resolve().parent.parent / "sut" / "templates"
 
 
 def render(
-    *, listen, memcached, app, run_dir, log_dir=None, modules=(), worker_processes=1,
+    *, listen, memcached, app, waitroom, run_dir, log_dir=None, modules=(), worker_processes=1,
     error_pages=ERROR_PAGES, error_log=None, access_log=None, user=None, l1=True,
+    app_timeout=DEFAULT_APP_TIMEOUT,
 ):  # fmt: skip
     """The config text; modules are .so paths to load (empty where nginx has them built in).
 
@@ -21,6 +23,7 @@ def render(
     user: the workers' user; by default root when run as root (else the directive is left out).
     l1: False for no first level (the classic design, for bench).
     app: one address, or a list of the app's replicas; memcached: one address, or the pool's.
+    waitroom: the waiting room's address; app_timeout: PAGECACHE_APP_TIMEOUT, the app's setting.
     """
     if user is None:
         user = "root" if os.geteuid() == 0 else ""
@@ -35,6 +38,12 @@ def render(
         # Replicas in turn; a refused connection never takes one out of the turn (max_fails=0):
         # an app that comes back is used at once.
         app_servers=_servers(app),
+        waitroom=waitroom,
+        app_timeout=_seconds(app_timeout),
+        private_timeout=_seconds(DEFAULT_PRIVATE_TIMEOUT),
+        # The waiting room answers at the reader's bound; nginx waits a little more for that answer.
+        wait_timeout=_seconds(app_timeout + 1),
+        front_timeout=_seconds(DEFAULT_PRIVATE_TIMEOUT + 5),
         run_dir=run_dir,
         error_log=error_log or f"{log_dir}/nginx-error.log",
         access_log=access_log or f"{log_dir}/nginx-access.log",
@@ -58,6 +67,16 @@ def clear_l1(folder):
     """Empty nginx's first level (its cache folder): nginx takes a cache file that is gone for a miss."""
     for entry in folder.glob("*"):
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def app_timeout(env):
+    """PAGECACHE_APP_TIMEOUT as the app reads it from its environment, for nginx's config."""
+    return float(env.get("PAGECACHE_APP_TIMEOUT") or DEFAULT_APP_TIMEOUT)
+
+
+def _seconds(value):
+    """An nginx time in milliseconds: 2.5 -> 2500ms."""
+    return f"{round(float(value) * 1000)}ms"
 
 
 def _servers(addresses, options=""):

@@ -9,7 +9,9 @@ from stack import binaries, nginx
 
 
 def render(tmp_path, **extra):
-    values = dict(listen="127.0.0.1:8080", memcached="127.0.0.1:11211", app="127.0.0.1:8000")
+    values = dict(
+        listen="127.0.0.1:8080", memcached="127.0.0.1:11211", app="127.0.0.1:8000", waitroom="127.0.0.1:8001"
+    )
     values.update(extra)
     return nginx.render(run_dir=tmp_path, log_dir=tmp_path, **values)
 

@@ -3,7 +3,7 @@
 from behave import given, step, then
 
 from support import faults, html
-from support.http import request
+from support.http import GRACE, many, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
@@ -56,3 +56,22 @@ def step_site_503(context):
     text = html.visible_text(response.text)
     assert response.status == 503, f"expected 503, got {response.status}: {text[:300]}"
     assert "The Publication is taking a short break" in text, f"not the site's own 503 page: {text[:300]}"
+
+
+@step("readers visit each of these pages at the same moment")
+def step_visit_each_at_once(context):
+    context.visits = many(context, [row["page"] for row in context.table], clients=len(context.table.rows))
+
+
+@then(
+    "every page answers within {seconds:d} seconds,"
+    " from memcached or with the site's service-unavailable page"
+)
+def step_every_page_bounded(context, seconds):
+    for response in context.visits:
+        assert response.elapsed <= seconds + GRACE, f"{response.uri} took {response.elapsed:.2f} s"
+        stored = response.status == 200 and response.header("X-Cache") == "HIT"
+        unavailable = response.status == 503 and "taking a short break" in html.visible_text(response.text)
+        assert stored or unavailable, (
+            f"{response.uri}: neither a stored page nor the site's 503: {response.describe()}"
+        )

@@ -1,12 +1,14 @@
-"""Steps that force a race: a reader's render paused after it read a post, while an editor acts."""
+"""Steps that force a race: a reader's render paused after it read a post, while an editor acts
+or a crowd waits; a crowd on a slow page while another reader asks for another page."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
-from behave import given, step
+from behave import given, step, then, when
 
 from support import content, purges
-from support.http import record, request
+from support.http import assert_rendered, burst, record, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
@@ -29,3 +31,29 @@ def step_render_resumes(context):
     purges.settle()
     context.stack.resume(worker)
     record(context, answer.result(timeout=30))
+
+
+@when('{count:d} readers ask for "{uri:Text}" while the paused render\'s worker is killed')
+def step_burst_while_killed(context, count, uri):
+    worker, _ = context.paused_render
+    with ThreadPoolExecutor(1) as pool:
+        crowd = pool.submit(burst, context, uri, count)
+        time.sleep(0.3)  # the crowd is waiting for the paused render
+        context.stack.kill_paused(worker)
+        context.burst = crowd.result(timeout=60)
+
+
+@when('{count:d} readers ask for "{uri:Text}" while another reader visits "{other:Text}"')
+def step_burst_and_other(context, count, uri, other):
+    with ThreadPoolExecutor(1) as pool:
+        crowd = pool.submit(burst, context, uri, count)
+        time.sleep(0.5)  # the crowd is waiting for the slow render
+        context.other = request(SimpleNamespace(stack=context.stack), other)
+        context.burst = crowd.result(timeout=60)
+
+
+@then("the other reader gets the page rendered by Django within a second")
+def step_other_prompt(context):
+    response = context.other
+    assert_rendered(response)
+    assert response.elapsed < 1.0, f"{response.uri} took {response.elapsed:.2f} s while the crowd waited"

@@ -1,9 +1,11 @@
 """Stores each cacheable rendered page in memcached for nginx, and marks every page's origin.
 
 Two middlewares, the first and the last of MIDDLEWARE. PageCacheMiddleware, outermost, sees
-the response exactly as the reader gets it: it decides, stores and marks. StoredCopyMiddleware,
-innermost, answers a reader who arrived while another rendered the same page with the copy
-that render stored (pagecache.renders), through every other middleware like a rendered page.
+the response exactly as the reader gets it: it decides, stores and marks; a reader who arrives
+while another request renders the same page is sent to nginx's waiting room (an internal
+redirect, X-Accel-Redirect: /_wait/<key>), and so holds no worker of the app while it waits.
+StoredCopyMiddleware, innermost, answers a reader whose page was stored between nginx's miss
+and this request with that copy, through every other middleware like a rendered page.
 
 X-Cache says MISS on a rendered page and HIT on a stored copy; nginx's own hits add their level
 (X-Cache-Level: memcached or l1), the app's stored copies say X-Cache-Level: app.
@@ -15,6 +17,8 @@ from django.http import HttpResponse
 from pagecache import keys, renders, rules
 
 NGINX_KEY_HEADER = "HTTP_X_PAGE_KEY"
+WAIT_OVER_HEADER = "HTTP_X_WAIT_OVER"  # nginx: the waiting room sent this reader to render (always set)
+WAIT_PATH = "/_wait/"  # nginx's internal location that passes a reader to the waiting room
 
 
 def _storable_key(request):
@@ -39,6 +43,8 @@ class PageCacheMiddleware:
         if key is None:
             return _mark(self.get_response(request), "MISS")
         render = request.pagecache_render = renders.Render(key)
+        if render.must_wait and NGINX_KEY_HEADER in request.META and not request.META.get(WAIT_OVER_HEADER):
+            return _wait(key)  # only nginx can take a reader to its waiting room
         try:
             response = self.get_response(request)
             if getattr(response, "pagecache_stored_copy", False):
@@ -52,19 +58,25 @@ class PageCacheMiddleware:
 
 
 class StoredCopyMiddleware:
-    """Innermost middleware: a reader who waited for another's render gets what it stored."""
+    """Innermost middleware: a reader whose page was stored meanwhile gets that copy."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         render = getattr(request, "pagecache_render", None)
-        body = render.wait_for_page() if render is not None else None
+        body = render.stored_copy if render is not None else None
         if body is None:
             return self.get_response(request)
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
         response.pagecache_stored_copy = True
         return response
+
+
+def _wait(key):
+    response = HttpResponse(status=200)
+    response["X-Accel-Redirect"] = f"{WAIT_PATH}{key}"
+    return _mark(response, "WAIT")
 
 
 def _mark(response, cache, level=None):

@@ -3,12 +3,10 @@
 Both promises are kept with memcached's own operations, under keys nginx never reads (a page
 key holds a page and nothing else):
 
-- **One render for a crowd.** A request that missed takes the page's *lease* (`add`: one holder
-  at a time, for LEASE_SECONDS at most) and renders. The others wait, polling every POLL
-  seconds: they get memcached's copy the moment the holder stored it, and render the page
-  themselves the moment the holder let go of the lease without storing (a page never stored,
-  such as the login page or a 404: a burst of those never queues behind a lock). Nobody waits
-  longer than WAIT.
+- **One render for a crowd, however slow.** A request that missed takes the page's *lease*
+  (pagecache.leases) and renders; a request that finds the lease held waits in the waiting
+  room (pagecache.waitroom), outside the app, until the page is stored, the holder lets go, or
+  the reader's time is up.
 
 - **A purge wins over every render in flight, and never unlists a page.** Every purge first
   advances the *generation* counter (one on each memcached of a pool, a render reading its
@@ -26,13 +24,11 @@ key holds a page and nothing else):
 import time
 import uuid
 
-from pagecache import store, tags
+from django.conf import settings
+
+from pagecache import leases, store, tags
 
 GENERATION_KEY = "pagecache:generation"
-LEASE_PREFIX = "pagecache:lease:"
-LEASE_SECONDS = 2
-POLL = 0.005
-WAIT = 0.5
 
 
 def generation(node, value=None):
@@ -69,34 +65,24 @@ class Render:
 
     def __init__(self, key):
         self.key = key
-        self.lease = LEASE_PREFIX + key
+        self.lease = leases.lease_key(key)
         self.node = store.node_for(key)  # the page, its lease, its tag lists and its generation
-        found = self.node.get_many([GENERATION_KEY, key])
+        found = self.node.get_many([GENERATION_KEY, key, self.lease])
         # memcached not answering: the page is rendered and not stored, at the cost of one timeout.
         self.generation = None if found is None else generation(self.node, found.get(GENERATION_KEY))
         self.stored_copy = None if found is None else found.get(key)
+        self.lease_value = None if found is None else found.get(self.lease)
         self.holds_lease = False
         self.token = uuid.uuid4().hex[:12]  # this render's own: its lease, its entries in tag lists
-        if self.stored_copy is None and self.generation is not None:
-            self.holds_lease = self.node.add(self.lease, self.token.encode("ascii"), LEASE_SECONDS)
+        if self.stored_copy is None and self.generation is not None and self.lease_value is None:
+            deadline = time.monotonic() + settings.PAGECACHE_APP_TIMEOUT
+            self.holds_lease = leases.take(self.node, key, self.token, deadline)
+            self.lease_value = None if self.holds_lease else b"taken"
 
-    def wait_for_page(self):
-        """The stored page once another request's render stored it; None: render it yourself."""
-        if self.stored_copy is not None:
-            return self.stored_copy
-        if self.holds_lease or self.generation is None:
-            return None
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            time.sleep(POLL)
-            found = self.node.get_many([self.key, self.lease])
-            if found is None:
-                return None
-            if self.key in found:
-                return found[self.key]
-            if self.lease not in found:
-                return None
-        return None
+    @property
+    def must_wait(self):
+        """Another render of the page is under way: wait for it (in the waiting room)."""
+        return self.stored_copy is None and not self.holds_lease and self.lease_value is not None
 
     def store(self, body, page_tags, ttl):
         """Store the page unless a purge began after this render did; True when it is stored."""
@@ -128,5 +114,5 @@ class Render:
 
     def release(self):
         if self.holds_lease:
-            self.node.delete(self.lease, wait=False)
+            leases.release(self.node, self.key, self.token)
             self.holds_lease = False

@@ -67,7 +67,7 @@ class Node:
             clients[self.server] = current
         return current
 
-    def _guarded(self, operation, default):
+    def guarded(self, operation, default):
         try:
             return self.confirmed(operation)
         except Unavailable:  # memcached down, hung or refusing: the page is served anyway
@@ -97,28 +97,28 @@ class Node:
 
     def set_page(self, key, body, ttl):
         """Store raw bytes (flags 0) that nginx serves as they are; True when memcached took them."""
-        return self._guarded(lambda c: c.set(key, body, expire=ttl, noreply=False), False)
+        return self.guarded(lambda c: c.set(key, body, expire=ttl, noreply=False), False)
 
     def get(self, key):
-        return self._guarded(lambda c: c.get(key), None)
+        return self.guarded(lambda c: c.get(key), None)
 
     def get_many(self, keys):
         """The keys found, as a dict; None when memcached does not answer."""
-        return self._guarded(lambda c: c.get_many(keys), None)
+        return self.guarded(lambda c: c.get_many(keys), None)
 
     def add(self, key, value, ttl):
         """Store value only if key holds nothing; True when this call stored it."""
-        return self._guarded(lambda c: c.add(key, value, expire=ttl, noreply=False), False)
+        return self.guarded(lambda c: c.add(key, value, expire=ttl, noreply=False), False)
 
     def incr(self, key):
         """Add one to a counter; None when it does not exist (or memcached does not answer)."""
-        return self._guarded(lambda c: c.incr(key, 1, noreply=False), None)
+        return self.guarded(lambda c: c.incr(key, 1, noreply=False), None)
 
     def delete(self, key, wait=True):
-        return self._guarded(lambda c: c.delete(key, noreply=not wait), False)
+        return self.guarded(lambda c: c.delete(key, noreply=not wait), False)
 
     def delete_many(self, keys):
-        return self._guarded(lambda c: c.delete_many(list(keys), noreply=False), False)
+        return self.guarded(lambda c: c.delete_many(list(keys), noreply=False), False)
 
     def append(self, key, value, ttl):
         """Append to a list kept as a string, its lifetime renewed to ttl; create it if missing."""
@@ -129,7 +129,7 @@ class Node:
                 return True
             return c.add(key, value, expire=ttl, noreply=False) or c.append(key, value, noreply=False)
 
-        return self._guarded(run, False)
+        return self.guarded(run, False)
 
     def never_evicts(self):
         """True when this memcached runs with -M: it refuses a store rather than drop another item.
@@ -140,7 +140,7 @@ class Node:
         evicts, checked = self._evictions
         now = time.monotonic()
         if evicts is None or now - checked >= EVICTIONS_RECHECK:
-            reported = self._guarded(lambda c: c.stats("settings"), None)
+            reported = self.guarded(lambda c: c.stats("settings"), None)
             if reported is None:
                 return False
             evicts = reported.get(b"evictions") != b"off"

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from pagecache.leases import DEFAULT_APP_TIMEOUT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SUT_VAR_DIR", BASE_DIR.parent / "var"))
 
@@ -126,6 +128,9 @@ PAGECACHE_MEMCACHED = os.environ.get("MEMCACHED", "127.0.0.1:11211")
 PAGECACHE_TTL = int(os.environ.get("PAGECACHE_TTL", "300"))
 PAGECACHE_MAX_BYTES = int(os.environ.get("PAGECACHE_MAX_BYTES", str(1024 * 1024 - 1024)))
 PAGECACHE_TIMEOUT = float(os.environ.get("PAGECACHE_TIMEOUT", "0.1"))
+# How long a reader of a public page waits for the app, at most (nginx, the waiting room, the
+# lease): pagecache/leases.py says why 5 s. Launchers render nginx's config with the same value.
+PAGECACHE_APP_TIMEOUT = float(os.environ.get("PAGECACHE_APP_TIMEOUT", str(DEFAULT_APP_TIMEOUT)))
 
 TEST_RUNNER = "django_nose.NoseTestSuiteRunner"
 NOSE_ARGS = ["--where", str(BASE_DIR), "--nologcapture"]

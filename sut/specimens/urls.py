@@ -13,4 +13,5 @@ urlpatterns = [
     path("streaming/", views.streaming),
     path("plain-text/", views.plain_text),
     path("storable/", views.storable),
+    path("slow/<int:milliseconds>/", views.slow),
 ]

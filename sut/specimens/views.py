@@ -1,8 +1,11 @@
-"""Specimen pages: each is a page the site could store, but for exactly one thing that forbids it.
+"""Specimen pages: each is a page the site could store, but for exactly one thing that forbids it;
+and a page that is slow to render (the bad days of the cache).
 
 They exist so that every store rule of pagecache.rules has a page that only that rule refuses:
 with the rule removed, its page is stored and its scenario (features/cache.feature) fails.
 """
+
+import time
 
 from django.http import HttpResponse, StreamingHttpResponse
 
@@ -46,3 +49,9 @@ def plain_text(request):
 def storable(request):
     """The control: the same kind of page, breaking no rule, is stored."""
     return _page("it breaks no rule")
+
+
+def slow(request, milliseconds):
+    """A storable page that takes its time to render (a slow database, a slow service)."""
+    time.sleep(milliseconds / 1000)
+    return _page(f"it took {milliseconds} ms to render")

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import compose, crowds, http, logins, migrations, pool, purges, staleness, suite
+from bench import compose, crowds, http, logins, migrations, pool, purges, slow, staleness, suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -152,11 +152,26 @@ def logins_lines(results):
     ]
 
 
+def slow_lines(results):
+    columns = ["readers", "render ms", "renders", "statuses", "slowest reader ms",
+               "another page meanwhile ms", "memcached gets"]  # fmt: skip
+    hung = results["app frozen, 10 readers"]
+    return [
+        "A slow or hung app (the app's time limit PAGECACHE_APP_TIMEOUT: 5 s); targets: a crowd of 30 during"
+        " a 1.5 s render ≤ 2 renders, every reader 200; another page meanwhile about its own render time:",
+        "",
+        *_rows(columns, [[row[c] for c in columns] for row in results["crowds"]]),
+        "",
+        f"The app frozen: 10 readers of a page not stored got {hung['statuses']},"
+        f" the slowest after {hung['slowest answer ms']} ms.",
+    ]
+
+
 def table(results):
     sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
     for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
-                        ("purges", purges_lines), ("logins", logins_lines), ("migrations", migration_lines),
-                        ("pool", pool_lines)):  # fmt: skip
+                        ("slow", slow_lines), ("purges", purges_lines), ("logins", logins_lines),
+                        ("migrations", migration_lines), ("pool", pool_lines)):  # fmt: skip
         if name in results:
             sections.append(lines(results[name]))
     if "suite" in results:
@@ -178,6 +193,7 @@ SECTIONS = {
     "crowds": ("crowds of readers", lambda: _on_sqlite(crowds.run, "crowds")),
     "staleness": (f"freshness under {staleness.DURATION:.0f} s of edits",
                   lambda: _on_sqlite(staleness.run, "staleness")),
+    "slow": ("a slow or hung app: crowds, another page meanwhile", lambda: _on_sqlite(slow.run, "slow")),
     "purges": (f"{purges.ACTIONS} publish/unpublish actions, every stored page listed",
                lambda: _on_sqlite(purges.run, "purges")),
     "logins": ("a login flood with the real password hasher", lambda: _on_sqlite(logins.run, "logins")),

@@ -145,7 +145,7 @@ def purges_lines(p):
 def logins_lines(results):
     columns = ["reader p50 ms", "reader p99 ms", "logins per s", "answered 429", "passwords checked"]
     return [
-        f"One client posting wrong passwords on {logins.FLOODERS} connections for {logins.SECONDS:.0f} s,"
+        f"One client posting wrong passwords, {logins.RATE} a second for {logins.SECONDS:.0f} s,"
         " Django's real hasher; a reader meanwhile asks for pages never stored:",
         "",
         *_rows(["run", *columns], [(name, *(row[c] for c in columns)) for name, row in results.items()]),

@@ -27,6 +27,7 @@ def _gets(stack):
 
 def _crowd(stack, readers, milliseconds):
     Client((LOOPBACK, stack.memcached_port)).flush_all()
+    stack.clear_l1()
     other = {}
 
     def meanwhile():

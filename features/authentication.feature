@@ -104,3 +104,8 @@ Feature: Editors log in to a private portal, and the cache never leaks a private
       Given a client has failed to log in as Jack 5 times
       When the client logs in as Jack with the right password
       Then the client is asked to wait 60 seconds before trying again
+
+    Scenario: A client posting 40 logins at once reaches the app with 21 at most, nginx refusing the rest
+      When a client posts 40 logins as Jack at the same moment
+      Then at most 21 of them reached the app
+      And nginx answered the others 429 with Retry-After

@@ -2,6 +2,7 @@
 
 from behave import given, step, then
 
+from stack.burst import at_once
 from support import accounts, html
 from support.http import form_token, over_session, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
@@ -97,3 +98,27 @@ def step_client_waits(context, seconds):
     assert response.header("Retry-After") == str(seconds), f"Retry-After: {response.header('Retry-After')!r}"
     text = html.visible_text(response.text)
     assert f"try again in {seconds} seconds" in text, f"the page does not say when: {text[:400]}"
+
+
+@step("a client posts {count:d} logins as {name:w} at the same moment")
+def step_login_flood(context, name, count):
+    client = accounts.session(context, "a client")
+    token = form_token(over_session(context, client, "/login/").text)
+    form = {"csrfmiddlewaretoken": token, "username": name, "password": "wrong"}
+    context.flood = at_once(count, lambda: over_session(context, client, "/login/", method="POST", data=form))
+
+
+@then("at most {count:d} of them reached the app")
+def step_reached_app(context, count):
+    reached = [response for response in context.flood if response.header("X-Cache")]  # the app marks its own
+    assert len(reached) <= count, f"{len(reached)} of {len(context.flood)} logins reached the app"
+
+
+@then("nginx answered the others 429 with Retry-After")
+def step_nginx_refused(context):
+    refused = [response for response in context.flood if not response.header("X-Cache")]
+    assert refused, "nginx refused none of them"
+    wrong = [
+        (r.status, r.header("Retry-After")) for r in refused if r.status != 429 or not r.header("Retry-After")
+    ]
+    assert not wrong, f"nginx's refusals: {wrong}"

@@ -27,7 +27,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
 # Users are created and log in in many scenarios: a fast hasher, in the suite and its stack.
 os.environ.setdefault("FAST_PASSWORD_HASHING", "1")
 # The app's time limit for a reader (features/slow_app.feature): short, so hung-app scenarios cost seconds.
-os.environ.setdefault("PAGECACHE_APP_TIMEOUT", "3")
+os.environ.setdefault("PAGECACHE_APP_TIMEOUT", "4")
 
 from behave import use_fixture  # noqa: E402
 

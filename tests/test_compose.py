@@ -66,7 +66,7 @@ def test_start_runs_services_in_order(docker):
         "config -q",
         "build --quiet db memcached app web browser",
         "up -d --no-build db memcached",
-        "up -d --no-build app purger web",
+        "up -d --no-build app purger waitroom web",
     ]
     assert stack.app_database_url == "postgres://postgres:postgres@172.30.0.10:5432/test_publication"
     assert (stack.base_url, stack.memcached) == ("http://172.30.0.13:80", "172.30.0.11:11211")
@@ -85,7 +85,7 @@ def test_every_command_names_both_compose_files_and_the_project(docker):
 
 
 def test_failed_start_tears_everything_down(docker):
-    fake = docker(fail_on="--no-build app purger web")
+    fake = docker(fail_on="--no-build app purger waitroom web")
     stack = ComposeStack(run=fake, project="t")
     stack.prepare()
     with pytest.raises(StackError, match="boom"):
@@ -256,7 +256,7 @@ def test_two_app_replicas_run_behind_nginx_and_fail_together(docker):
     stack.start(stack.prepare())
     stack.stop_program("gunicorn")
     verbs = fake.compose_verbs()
-    assert "up -d --no-build app app2 purger web" in verbs and verbs[-1] == "stop app app2"
+    assert "up -d --no-build app app2 purger waitroom web" in verbs and verbs[-1] == "stop app app2"
     env = fake.envs[-1]
     assert env["COMPOSE_PROFILES"] == "two-apps"
     config = (stack.run_dir / "nginx.conf").read_text()

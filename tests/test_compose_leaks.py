@@ -80,8 +80,8 @@ def test_stopped_run_leaves_nothing(engine, features, tmp_path, signum):
     try:
         wait_until((tmp_path / "ready").exists, timeout=600, what="the scenario to start")
         running = left_of(project)
-        # db, memcached, app, purger, web
-        assert len(running.get("containers", [])) == 5, f"the stack should be running now: {running}"
+        # db, memcached, app, purger, waitroom, web
+        assert len(running.get("containers", [])) == 6, f"the stack should be running now: {running}"
         process.send_signal(signum)
         process.wait(120)
     finally:

@@ -6,10 +6,13 @@ app's workers. The lease lives LEASE_SECONDS and is renewed every RENEW_EVERY by
 app process while its render runs, up to the render's deadline (PAGECACHE_APP_TIMEOUT): a slow
 render keeps it, a frozen or killed holder loses it within LEASE_SECONDS, and the waiting room
 then sends one reader to render (never the crowd). The holder deletes it when its render ends,
-stored or not, and only if it still holds it: a meta delete on the CAS token read with its own
-token (a holder that froze and woke never deletes the lease of the render that took over). A
-page that is never stored (a 404, the login page) leaves nothing behind in memcached: the
-waiting room learns it from a second render ending without a page (pagecache.waitroom).
+and only if it still holds it: a meta delete on the CAS token read with its own token (a holder
+that froze and woke never deletes the lease of the render that took over). A render of a page
+that is never stored (a 404, the login page) that finds readers waiting (the waiting room
+keeps WAITING_PREFIX + key alive while it has some) leaves MISS in the lease for MISS_SECONDS
+instead: the waiting readers, and those who arrive meanwhile, render at once (Varnish's
+hit-for-miss). With nobody waiting it leaves nothing: a client making up addresses fills no
+memory.
 
 Only memcached's own operations: no lock in the app, nothing that outlives its lifetime.
 """
@@ -26,13 +29,21 @@ DEFAULT_PRIVATE_TIMEOUT = 60.0
 
 LEASE_PREFIX = "pagecache:lease:"
 # memcached counts lifetimes in whole seconds (an item set for 1 s may expire at the next tick):
-# 2 s lives between 1 and 2 s, renewed four times a second.
-LEASE_SECONDS = 2
+# 3 s lives between 2 and 3 s, renewed four times a second, so a holder starved of the CPU for
+# over a second (a busy machine) keeps it; a dead holder's passes on within 3 s.
+LEASE_SECONDS = 3
 RENEW_EVERY = 0.25
+WAITING_PREFIX = "pagecache:waiting:"
+MISS = b"miss"
+MISS_SECONDS = 2  # lives 1 to 2 s
 
 
 def lease_key(key):
     return LEASE_PREFIX + key
+
+
+def waiting_key(key):
+    return WAITING_PREFIX + key
 
 
 def take(node, key, token, deadline):
@@ -43,15 +54,19 @@ def take(node, key, token, deadline):
     return True
 
 
-def release(node, key, token):
-    """Delete a lease this render still holds; True when it did."""
+def release(node, key, token, never_stored=False):
+    """Let go of a lease this render still holds: deleted, or MISS for the readers waiting on a
+    page that is never stored; True when it did."""
     _renewer.drop(node, key)
     lease = lease_key(key)
 
     def run(client):
-        value, cas = client.gets(lease)
+        found = client.gets_many([lease, waiting_key(key)])
+        value, cas = found.get(lease, (None, None))
         if value != token.encode("ascii"):
             return False  # lost (a hung holder's lease expired and another took it): not ours to touch
+        if never_stored and waiting_key(key) in found:
+            return client.cas(lease, MISS, cas, expire=MISS_SECONDS, noreply=False)
         answer = client.raw_command(f"md {lease} C{int(cas)}".encode("ascii"), b"\r\n")
         return answer.startswith(b"HD")  # EX: changed since read, NF: gone: deleted by nobody here
 

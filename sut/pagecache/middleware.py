@@ -45,16 +45,18 @@ class PageCacheMiddleware:
         render = request.pagecache_render = renders.Render(key)
         if render.must_wait and NGINX_KEY_HEADER in request.META and not request.META.get(WAIT_OVER_HEADER):
             return _wait(key)  # only nginx can take a reader to its waiting room
+        never_stored = False
         try:
             response = self.get_response(request)
             if getattr(response, "pagecache_stored_copy", False):
                 return _mark(response, "HIT", "app")
-            if rules.refusal(request, response) is None:
+            never_stored = rules.refusal(request, response) is not None
+            if not never_stored:
                 page_tags = getattr(response, "pagecache_tags", ())
                 render.store(response.content, page_tags, settings.PAGECACHE_TTL)
             return _mark(response, "MISS")
         finally:
-            render.release()
+            render.release(never_stored)
 
 
 class StoredCopyMiddleware:

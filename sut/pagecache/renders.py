@@ -6,7 +6,7 @@ key holds a page and nothing else):
 - **One render for a crowd, however slow.** A request that missed takes the page's *lease*
   (pagecache.leases) and renders; a request that finds the lease held waits in the waiting
   room (pagecache.waitroom), outside the app, until the page is stored, the holder lets go, or
-  the reader's time is up.
+  the reader's time is up. A lease that says MISS: the page is never stored, render it at once.
 
 - **A purge wins over every render in flight, and never unlists a page.** Every purge first
   advances the *generation* counter (one on each memcached of a pool, a render reading its
@@ -82,7 +82,12 @@ class Render:
     @property
     def must_wait(self):
         """Another render of the page is under way: wait for it (in the waiting room)."""
-        return self.stored_copy is None and not self.holds_lease and self.lease_value is not None
+        return (
+            self.stored_copy is None
+            and not self.holds_lease
+            and self.lease_value is not None
+            and self.lease_value != leases.MISS  # a page never stored: nothing to wait for
+        )
 
     def store(self, body, page_tags, ttl):
         """Store the page unless a purge began after this render did; True when it is stored."""
@@ -112,7 +117,8 @@ class Render:
         self.node.delete(self.key)
         return False
 
-    def release(self):
+    def release(self, never_stored=False):
+        """Let go of the lease; never_stored: no rule lets this page be stored (hit-for-miss)."""
         if self.holds_lease:
-            leases.release(self.node, self.key, self.token)
+            leases.release(self.node, self.key, self.token, never_stored)
             self.holds_lease = False

@@ -51,12 +51,20 @@ class LeaseTests(SimpleTestCase):
         )
         self.assertEqual(response["X-Accel-Redirect"], f"/_wait/{self.key}")
 
-    def test_a_render_that_stores_nothing_leaves_nothing_in_memcached(self):
+    def test_a_page_never_stored_with_nobody_waiting_leaves_nothing_in_memcached(self):
         renders.Render(md5("localhost/first/")).release()  # the generation exists from now on
         items = int(store.nodes()[0].client().stats()[b"curr_items"])
         first = renders.Render(self.key)
-        first.release()
+        first.release(never_stored=True)
         self.assertEqual(int(store.nodes()[0].client().stats()[b"curr_items"]), items)
+
+    def test_a_page_never_stored_with_readers_waiting_tells_them_at_once(self):
+        first = renders.Render(self.key)
+        store.node_for(self.key).set_page(leases.waiting_key(self.key), b"1", 2)  # the waiting room's
+        first.release(never_stored=True)
+        self.assertEqual(self.lease(), leases.MISS)
+        later = renders.Render(self.key)
+        self.assertEqual((later.holds_lease, later.must_wait), (False, False))
 
     def test_a_stored_page_deletes_its_lease(self):
         first = renders.Render(self.key)
@@ -156,6 +164,22 @@ class WaitingRoomTests(SimpleTestCase):
         self.assertGreaterEqual(took, waitroom.HANDOVER)
         self.assertLess(took, waitroom.HANDOVER + 0.2)
 
+    def test_a_miss_sends_every_reader_to_render_at_once(self):
+        began = time.monotonic()
+        outcomes, _ = self.crowd(30, lambda node: node.set_page(leases.lease_key(self.key), leases.MISS, 2))
+        self.assertEqual(outcomes, ["render"] * 30)
+        self.assertLess(time.monotonic() - began, 0.2 + waitroom.HANDOVER)
+
+    def test_readers_waiting_are_known_to_the_render(self):
+        seen = []
+        self.crowd(
+            3,
+            lambda node: (
+                seen.append(node.get(leases.waiting_key(self.key))) or node.set_page(self.key, b"p", 9)
+            ),
+        )
+        self.assertEqual(seen, [b"1"])
+
     def test_a_reader_whose_time_is_up_is_told_so(self):
         began = time.monotonic()
         outcomes, _ = self.crowd(5, lambda node: None, bound=0.5)
@@ -169,3 +193,27 @@ class WaitingRoomTests(SimpleTestCase):
         finally:
             os.kill(self.memcached.process.pid, signal.SIGCONT)
         self.assertEqual(outcomes, ["render"] * 10)
+
+
+@skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
+class WaitingRoomMemcachedTests(SimpleTestCase):
+    def test_a_memcached_restarted_since_the_last_request_is_asked_again_not_given_up(self):
+        memcached = Memcached()
+        try:
+            client = waitroom.Memcached(memcached.address)
+
+            async def run():
+                await client.set("k", b"v", 60)
+                memcached.stop()
+                restarted = Memcached()  # the same port cannot be promised: point the client at it
+                client.address = ("127.0.0.1", restarted.port)
+                try:
+                    await client.set("k", b"v2", 60)
+                    return await client.get_many(["k"])
+                finally:
+                    restarted.stop()
+
+            self.assertEqual(asyncio.run(run()), {"k": b"v2"})
+        finally:
+            if memcached.process.poll() is None:
+                memcached.stop()

@@ -7,13 +7,12 @@ asyncio process holds every waiting reader; for each page waited on, one poller 
 every POLL seconds for the page and its lease, whatever the number of readers, and answers:
 
 - the page is stored: `X-Accel-Redirect: <the reader's URI>`, and nginx serves it from memcached;
-- the lease is gone without a page (a holder that was killed or froze, or a render that stored
-  nothing): one reader is sent to render it (`X-Accel-Redirect: /_render/`, where it takes the
-  lease), the others wait on;
-- the lease is gone without a page again, HANDOVER seconds or more after that: the page is
-  one that is not stored (a 404, the login page: Varnish's hit-for-miss, learnt without any
-  entry in memcached), and every reader renders it; so does every reader when memcached does
-  not answer;
+- the lease says MISS (the render ended on a page that is never stored: it saw readers waiting,
+  WAITING_PREFIX + key, which the poller keeps alive), or memcached does not answer: every
+  reader renders it (`X-Accel-Redirect: /_render/`);
+- the lease is gone without a page (a holder that was killed or froze, or a render whose page
+  a purge made stale): one reader is sent to render it (where it takes the lease), the others
+  wait on; every reader if it is still gone without a page HANDOVER seconds later;
 - the reader's time is up (PAGECACHE_APP_TIMEOUT since nginx took its request, `X-Waited`):
   504, and nginx answers with the site's page for an app that does not answer.
 
@@ -26,11 +25,12 @@ import os
 import signal
 import time
 
-from pagecache.leases import DEFAULT_APP_TIMEOUT, lease_key
+from pagecache.leases import DEFAULT_APP_TIMEOUT, MISS, lease_key, waiting_key
 from pagecache.ring import Ring, parse
 
 POLL = 0.01
 HANDOVER = 0.2
+PRESENCE_EVERY = 0.5  # the waiting key renewed (it lives 2 s): renders see readers are waiting
 MEMCACHED_TIMEOUT = 0.2
 
 
@@ -44,22 +44,51 @@ class Memcached:
         self.lock = asyncio.Lock()
 
     async def get_many(self, keys):
-        async with self.lock:
-            try:
-                return await asyncio.wait_for(self._get_many(keys), MEMCACHED_TIMEOUT)
-            except (TimeoutError, OSError, ValueError):
-                self.close()
-                return None
+        return await self._call(lambda: self._get_many(keys))
 
-    async def _get_many(self, keys):
+    async def set(self, key, value, expire):
+        return await self._call(lambda: self._set(key, value, expire))
+
+    async def _call(self, request):
+        """request()'s answer; a connection memcached closed (a restart) is tried once more, anew."""
+        async with self.lock:
+            for _ in range(2):
+                try:
+                    return await asyncio.wait_for(request(), MEMCACHED_TIMEOUT)
+                except ConnectionRefusedError:
+                    break  # memcached down
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    self.close()  # restarted since the last request: once more, on a new connection
+                except (TimeoutError, OSError, ValueError):
+                    break
+            self.close()
+            return None
+
+    async def _connected(self):
         if self.streams is None:
             self.streams = await asyncio.open_connection(*self.address)
-        reader, writer = self.streams
+        return self.streams
+
+    async def _set(self, key, value, expire):
+        reader, writer = await self._connected()
+        writer.write(f"set {key} 0 {expire} {len(value)}\r\n".encode("ascii") + value + b"\r\n")
+        await writer.drain()
+        return await self._line(reader) == b"STORED\r\n"
+
+    @staticmethod
+    async def _line(reader):
+        line = await reader.readline()
+        if not line:
+            raise ConnectionResetError("memcached closed the connection")
+        return line
+
+    async def _get_many(self, keys):
+        reader, writer = await self._connected()
         writer.write(f"get {' '.join(keys)}\r\n".encode("ascii"))
         await writer.drain()
         found = {}
         while True:
-            line = await reader.readline()
+            line = await self._line(reader)
             if line == b"END\r\n":
                 return found
             parts = line.split()
@@ -95,13 +124,16 @@ class Room:
 
     async def poll(self, key):
         node = self.nodes[self.ring.server_for(key)]
-        lease, handed_over = lease_key(key), None
+        lease, handed_over, present = lease_key(key), None, 0.0
         while self.waiting.get(key):
+            if time.monotonic() - present >= PRESENCE_EVERY:
+                present = time.monotonic()
+                await node.set(waiting_key(key), b"1", 2)
             self.polls += 1
             found = await node.get_many([key, lease])
             now = time.monotonic()
-            if found is None or key in found:
-                self.answer(key, "stored" if found else "render")
+            if found is None or key in found or found.get(lease) == MISS:
+                self.answer(key, "stored" if found and key in found else "render")
             elif lease not in found and handed_over is None:
                 handed_over = now
                 self.answer(key, "render", count=1)

@@ -15,7 +15,7 @@ from blog.models import Post
 from pagecache import outbox, purge, renders, store, tags
 from pagecache.models import PendingPurge
 from pagecache.store import Unavailable
-from pagecache.tests import HAVE_MEMCACHED, Memcached, md5
+from pagecache.tests import HAVE_MEMCACHED, Memcached, WithMemcached, md5
 
 RENDER_STEPS = ("begin", *renders.Render.steps)
 
@@ -45,27 +45,10 @@ class Stepped:
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
-class InterleavingTests(SimpleTestCase):
+class InterleavingTests(WithMemcached, SimpleTestCase):
     """A render before, during and after each step of a purge, on a real memcached: in all 70
     orders, a page rendered before the purge began is gone, and a page still stored is listed
     (the next purge deletes it)."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.memcached = Memcached()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.memcached.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        self.settings = override_settings(PAGECACHE_MEMCACHED=self.memcached.address, PAGECACHE_TTL=60)
-        self.settings.enable()
-
-    def tearDown(self):
-        self.settings.disable()
 
     def test_every_interleaving_of_a_render_and_a_purge(self):
         key = md5("localhost/blog/p/")

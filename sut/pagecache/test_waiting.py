@@ -7,33 +7,20 @@ import signal
 import time
 from unittest import skipUnless
 
-from django.test import SimpleTestCase, override_settings
+from django.test import SimpleTestCase
 
 from pagecache import leases, renders, store, waitroom
 from pagecache.middleware import PageCacheMiddleware
-from pagecache.tests import HAVE_MEMCACHED, Memcached, anonymous_get, md5
+from pagecache.tests import HAVE_MEMCACHED, Memcached, WithMemcached, anonymous_get, md5
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
-class LeaseTests(SimpleTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.memcached = Memcached()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.memcached.stop()
-        super().tearDownClass()
+class LeaseTests(WithMemcached, SimpleTestCase):
+    page_cache_settings = {"PAGECACHE_APP_TIMEOUT": 5}
 
     def setUp(self):
-        self.settings = override_settings(PAGECACHE_MEMCACHED=self.memcached.address, PAGECACHE_APP_TIMEOUT=5)
-        self.settings.enable()
-        store.nodes()[0].client().flush_all()
+        super().setUp()
         self.key = md5("localhost/slow/")
-
-    def tearDown(self):
-        self.settings.disable()
 
     def lease(self):
         return store.node_for(self.key).get(leases.lease_key(self.key))
@@ -88,29 +75,14 @@ class LeaseTests(SimpleTestCase):
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
-class WaitingRoomTests(SimpleTestCase):
+class WaitingRoomTests(WithMemcached, SimpleTestCase):
     """The waiting room on a real memcached: what each waiting reader is told, and when."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.memcached = Memcached()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.memcached.stop()
-        super().tearDownClass()
-
     def setUp(self):
-        self.settings = override_settings(PAGECACHE_MEMCACHED=self.memcached.address)
-        self.settings.enable()
+        super().setUp()
         self.node = store.nodes()[0]
-        self.node.client().flush_all()
         self.key = md5("localhost/slow/")
         self.node.set_page(leases.lease_key(self.key), b"holder", 60)  # a render under way
-
-    def tearDown(self):
-        self.settings.disable()
 
     def crowd(self, readers, then, bound=3.0):
         """What each of `readers` waiting readers is told, `then(node)` done 0.2 s after they came."""

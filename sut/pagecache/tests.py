@@ -197,8 +197,12 @@ class Memcached:
 HAVE_MEMCACHED = bool(shutil.which("memcached") or os.path.exists("/usr/bin/memcached"))
 
 
-@skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
-class MiddlewareTests(SimpleTestCase):
+class WithMemcached:
+    """A real memcached for the test class, emptied before each test; the page cache's setting
+    points at it, with the class's `page_cache_settings`."""
+
+    page_cache_settings = {"PAGECACHE_TTL": 60}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -210,13 +214,18 @@ class MiddlewareTests(SimpleTestCase):
         super().tearDownClass()
 
     def setUp(self):
-        self.settings = override_settings(PAGECACHE_MEMCACHED=self.memcached.address, PAGECACHE_TTL=60)
+        self.settings = override_settings(
+            PAGECACHE_MEMCACHED=self.memcached.address, **self.page_cache_settings
+        )
         self.settings.enable()
         store.nodes()[0].client().flush_all()
 
     def tearDown(self):
         self.settings.disable()
 
+
+@skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
+class MiddlewareTests(WithMemcached, SimpleTestCase):
     def render(self, request, response):
         return PageCacheMiddleware(lambda r: response)(request)
 

@@ -39,7 +39,7 @@ def test_stack_serves_pages_then_stops_everything(tmp_path):
         connection.request("GET", "/health/", headers={"Host": "localhost"})
         assert connection.getresponse().status == 200
         pids = [child.pid for child in stack.children.values()]
-        assert len(pids) == 4  # memcached, gunicorn, the purger, nginx
+        assert len(pids) == 5  # memcached, gunicorn, the purger, the waiting room, nginx
     for port in (stack.web_port, stack.app_port, stack.memcached_port):
         assert port_is_free(port), f"port {port} still taken after stop"
     assert not stack.run_dir.exists()

@@ -1,5 +1,6 @@
 """Steps of readers requesting pages over HTTP, through nginx."""
 
+import time
 from urllib.parse import urlsplit
 
 from behave import given, step, then
@@ -24,9 +25,18 @@ def step_seen_from(context, uri, level):
     """
     first = request(context, uri)
     assert first.status == 200, f"expected {uri} to answer 200, got {first.status}"
+    _early_in_a_second()  # L1 keeps what memcached serves to the end of that second: leave time in it
     for _ in range({"memcached": 1, "l1": 2}[level]):
         served = request(context, uri)
     assert_served_from(served, level)
+
+
+def _early_in_a_second(latest=0.6):
+    """Wait for the next second when this one is past `latest`: the next reader then comes
+    within the second nginx's first level keeps a page (the scenarios about L1)."""
+    fraction = time.time() % 1
+    if fraction > latest:
+        time.sleep(1 - fraction)
 
 
 @step('a reader visits "{uri:Text}" on host "{host:Text}"')

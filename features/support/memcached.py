@@ -52,6 +52,15 @@ def _keys_on(server):
     return [unquote(line.split()[0][4:]) for line in data.decode().splitlines() if line.startswith("key=")]
 
 
+# Keys that live only while a render runs or readers wait (sut/pagecache/leases.py).
+TRANSIENT = ("pagecache:lease:", "pagecache:waiting:")
+
+
+def lasting_keys(address):
+    """Every key but the transient ones: what stays in memcached."""
+    return [key for key in all_keys(address) if not key.startswith(TRANSIENT)]
+
+
 def page_keys(address):
     """The keys of stored pages: nginx's keys are md5 hex digests."""
     return [key for key in all_keys(address) if PAGE_KEY.match(key)]
@@ -101,14 +110,6 @@ def remaining_ttl(address, key):
         if reply.startswith("HD"):
             return int(reply.split(" t", 1)[1].split()[0])
     return None
-
-
-def item_count(address):
-    total = 0
-    for server in servers(address):
-        with connected(server) as memcached:
-            total += int(memcached.stats()[b"curr_items"])
-    return total
 
 
 def tag_lists(address):

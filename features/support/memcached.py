@@ -52,15 +52,6 @@ def _keys_on(server):
     return [unquote(line.split()[0][4:]) for line in data.decode().splitlines() if line.startswith("key=")]
 
 
-# Keys that live only while a render runs or readers wait (sut/pagecache/leases.py).
-TRANSIENT = ("pagecache:lease:", "pagecache:waiting:")
-
-
-def lasting_keys(address):
-    """Every key but the transient ones: what stays in memcached."""
-    return [key for key in all_keys(address) if not key.startswith(TRANSIENT)]
-
-
 def page_keys(address):
     """The keys of stored pages: nginx's keys are md5 hex digests."""
     return [key for key in all_keys(address) if PAGE_KEY.match(key)]
@@ -74,6 +65,16 @@ def connected(server):
         yield memcached
     finally:
         memcached.close()
+
+
+def get_many(address, keys):
+    """The keys found on any server, with their values."""
+    found = {}
+    for server in servers(address):
+        with connected(server) as memcached:
+            for start in range(0, len(keys), 100):
+                found.update(memcached.get_many(keys[start : start + 100]))
+    return found
 
 
 def holders(address, key):

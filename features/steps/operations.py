@@ -72,14 +72,10 @@ def step_celery_workers(context):
 def step_celery_run_killed(context, clusters):
     context.clusters, workers = clusters, context.workers
     argv = [*operations.migration_argv(clusters, 1, context.migration_log), "--engine", "celery"]
+    # Its first cluster stops as it starts: certainly under way, however fast the clusters are.
+    workers.pause_next_task("first")
     runner = operations.start(context.stack, argv, env=workers.env)
     context.add_cleanup(operations.stop, runner)
-    deadline = time.monotonic() + 120
-    while len(workers.finished("first")) < 2:
-        assert runner.poll() is None, f"the run ended before the worker could be killed:\n{runner.output()}"
-        assert time.monotonic() < deadline, "the first worker ran no cluster in two minutes"
-        time.sleep(0.01)
-    workers.pause_next_task("first")  # its next cluster stops as it starts: certainly under way
     context.killed_task = workers.paused_task()
     assert workers.running("first") == context.killed_task, workers.log("first")[-1500:]
     time.sleep(0.5)  # what the worker accepted, it has acknowledged by now if it acknowledges early

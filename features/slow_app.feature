@@ -24,7 +24,7 @@ Feature: A slow or hung app costs a reader a bounded wait, and a crowd one rende
   Rule: A crowd costs one render, however slow, and waits without holding the app's workers
 
     Scenario: A crowd during a slow render costs one render
-      When 30 readers ask for "/specimens/slow/2000/" at the same moment
+      When 30 readers ask for "/specimens/slow/2500/" at the same moment
       Then all 30 readers get the page
       And Django rendered it at most 1 times
 

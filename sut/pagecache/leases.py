@@ -29,9 +29,8 @@ DEFAULT_PRIVATE_TIMEOUT = 60.0
 
 LEASE_PREFIX = "pagecache:lease:"
 # memcached counts lifetimes in whole seconds (an item set for 1 s may expire at the next tick):
-# 3 s lives between 2 and 3 s, renewed four times a second, so a holder starved of the CPU for
-# over a second (a busy machine) keeps it; a dead holder's passes on within 3 s.
-LEASE_SECONDS = 3
+# 2 s lives between 1 and 2 s, renewed four times a second; a dead holder's passes on within 2 s.
+LEASE_SECONDS = 2
 RENEW_EVERY = 0.25
 WAITING_PREFIX = "pagecache:waiting:"
 MISS = b"miss"

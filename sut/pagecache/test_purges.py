@@ -8,14 +8,14 @@ from datetime import timedelta
 from unittest import skipUnless
 
 from django.contrib.auth.models import User
-from django.test import SimpleTestCase, TestCase, override_settings
+from django.test import SimpleTestCase, TestCase
 from django.utils import timezone
 
 from blog.models import Post
 from pagecache import outbox, purge, renders, store, tags
 from pagecache.models import PendingPurge
 from pagecache.store import Unavailable
-from pagecache.tests import HAVE_MEMCACHED, Memcached, WithMemcached, md5
+from pagecache.tests import HAVE_MEMCACHED, WithMemcached, md5
 
 RENDER_STEPS = ("begin", *renders.Render.steps)
 
@@ -87,32 +87,20 @@ class InterleavingTests(WithMemcached, SimpleTestCase):
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
-class StalledMemcachedTests(TestCase):
+class StalledMemcachedTests(WithMemcached, TestCase):
     """A purge that meets a frozen memcached waits in the database and is applied once it answers."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.pool = [Memcached(), Memcached()]
-
-    @classmethod
-    def tearDownClass(cls):
-        for memcached in cls.pool:
-            memcached.stop()
-        super().tearDownClass()
+    servers = 2
+    page_cache_settings = {"PAGECACHE_TIMEOUT": 0.1}
 
     def setUp(self):
-        addresses = ",".join(m.address for m in self.pool)
-        self.settings = override_settings(PAGECACHE_MEMCACHED=addresses, PAGECACHE_TIMEOUT=0.1)
-        self.settings.enable()
-        for node in store.nodes():
-            node.client().flush_all()
+        super().setUp()
         self.author = User.objects.create(username="erin")
 
     def tearDown(self):
         for memcached in self.pool:
             os.kill(memcached.process.pid, signal.SIGCONT)
-        self.settings.disable()
+        super().tearDown()
 
     def stored_page(self, uri, tag):
         key = md5(f"localhost{uri}")

@@ -198,27 +198,30 @@ HAVE_MEMCACHED = bool(shutil.which("memcached") or os.path.exists("/usr/bin/memc
 
 
 class WithMemcached:
-    """A real memcached for the test class, emptied before each test; the page cache's setting
-    points at it, with the class's `page_cache_settings`."""
+    """Real memcached servers for the test class (`servers` of them: a pool beyond one), emptied
+    before each test; the page cache's setting points at them, with `page_cache_settings`."""
 
+    servers = 1
     page_cache_settings = {"PAGECACHE_TTL": 60}
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.memcached = Memcached()
+        cls.pool = [Memcached() for _ in range(cls.servers)]
+        cls.memcached = cls.pool[0]
 
     @classmethod
     def tearDownClass(cls):
-        cls.memcached.stop()
+        for memcached in cls.pool:
+            memcached.stop()
         super().tearDownClass()
 
     def setUp(self):
-        self.settings = override_settings(
-            PAGECACHE_MEMCACHED=self.memcached.address, **self.page_cache_settings
-        )
+        addresses = ",".join(memcached.address for memcached in self.pool)
+        self.settings = override_settings(PAGECACHE_MEMCACHED=addresses, **self.page_cache_settings)
         self.settings.enable()
-        store.nodes()[0].client().flush_all()
+        for node in store.nodes():
+            node.client().flush_all()
 
     def tearDown(self):
         self.settings.disable()
@@ -400,29 +403,10 @@ class RingTests(SimpleTestCase):
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
-class PoolTests(SimpleTestCase):
+class PoolTests(WithMemcached, SimpleTestCase):
     """Three real memcached: each page on its ring node only, purged wherever it is."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.pool = [Memcached() for _ in range(3)]
-
-    @classmethod
-    def tearDownClass(cls):
-        for memcached in cls.pool:
-            memcached.stop()
-        super().tearDownClass()
-
-    def setUp(self):
-        addresses = ",".join(m.address for m in self.pool)
-        self.settings = override_settings(PAGECACHE_MEMCACHED=addresses, PAGECACHE_TTL=60)
-        self.settings.enable()
-        for node in store.nodes():
-            node.client().flush_all()
-
-    def tearDown(self):
-        self.settings.disable()
+    servers = 3
 
     def holders(self, key):
         return [node.server for node in store.nodes() if node.get(key) is not None]

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from blog.models import Post, Tag
+from pagecache import outbox
 
 
 @admin.register(Tag)
@@ -17,7 +18,7 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["word_count", "reading_minutes", "updated_at"]
-    actions = ["publish", "unpublish", "duplicate"]
+    actions = ["publish", "unpublish", "duplicate", "forget_pages"]
     filter_horizontal = ["tags"]
 
     # Each post is saved on its own (not a queryset update), so its signals run and the pages
@@ -38,3 +39,9 @@ class PostAdmin(admin.ModelAdmin):
     def duplicate(self, request, queryset):
         copies = [post.duplicate() for post in queryset]
         messages.success(request, f"Created {len(copies)} draft(s): {', '.join(c.slug for c in copies)}.")
+
+    @admin.action(description="Forget the cached pages that show the selected posts (grace copies too)")
+    def forget_pages(self, request, queryset):
+        outbox.record([*(f"post:{post.pk}" for post in queryset), "post-list"], withdraw=True)
+        shown = queryset.count()
+        messages.success(request, f"The pages showing {shown} post(s) are forgotten, grace copies too.")

@@ -2,7 +2,8 @@
 
 A post's page is tagged post:<id>, the index post-list, and every page with a byline
 author:<id> (blog.views). Only the columns pages show purge; the search text, written by the
-clustered migration, does not.
+clustered migration, does not. Unpublishing a post, moving it to a time still to come or
+deleting it withdraws it: its pages lose their grace copies too.
 """
 
 from pagecache.triggers import PurgeOn
@@ -12,10 +13,14 @@ SHOWN = ("title", "slug", "body", "author_id", "status", "published_at", "readin
 # A post published for a time still to come appears on the index then: a change at that time.
 SCHEDULED = ("ROW.published_at", "ROW.status = 'published'")
 
+# A post readers could see and can no longer: its pages and the index lose their grace copies
+# (pagecache.grace), never served again, not even while the app is down.
+WITHDRAWN = "OLD.status = 'published' AND (NEW.status <> 'published' OR FUTURE(NEW.published_at))"
+
 RULES = [
     PurgeOn("blog_post", "INSERT", POST_TAGS, scheduled=SCHEDULED),
-    PurgeOn("blog_post", "UPDATE", POST_TAGS, columns=SHOWN, scheduled=SCHEDULED),
-    PurgeOn("blog_post", "DELETE", POST_TAGS),
+    PurgeOn("blog_post", "UPDATE", POST_TAGS, columns=SHOWN, scheduled=SCHEDULED, withdraws=WITHDRAWN),
+    PurgeOn("blog_post", "DELETE", POST_TAGS, withdraws="TRUE"),
     # A byline shows the author's full name, or the username; a login (last_login) purges nothing.
     PurgeOn("auth_user", "UPDATE", "'author:' || ROW.id", columns=("first_name", "last_name", "username")),
 ]

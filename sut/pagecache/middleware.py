@@ -8,13 +8,16 @@ StoredCopyMiddleware, innermost, answers a reader whose page was stored between 
 and this request with that copy, through every other middleware like a rendered page.
 
 X-Cache says MISS on a rendered page and HIT on a stored copy; nginx's own hits add their level
-(X-Cache-Level: memcached or l1), the app's stored copies say X-Cache-Level: app.
+(X-Cache-Level: memcached or l1), the app's stored copies say X-Cache-Level: app. A page that
+expired without any change is answered at once with its grace copy (X-Cache: STALE,
+X-Cache-Level: app) while one request renders it afresh in the background (pagecache.grace);
+nginx's grace copies, for an app that cannot answer, say X-Cache: STALE, X-Cache-Level: memcached.
 """
 
 from django.conf import settings
 from django.http import HttpResponse
 
-from pagecache import keys, renders, rules
+from pagecache import grace, keys, renders, rules, tags
 
 NGINX_KEY_HEADER = "HTTP_X_PAGE_KEY"
 WAIT_OVER_HEADER = "HTTP_X_WAIT_OVER"  # nginx: the waiting room sent this reader to render (always set)
@@ -42,17 +45,20 @@ class PageCacheMiddleware:
         key = _storable_key(request)
         if key is None:
             return _mark(self.get_response(request), "MISS")
-        render = request.pagecache_render = renders.Render(key)
+        render = request.pagecache_render = renders.Render(key, request.META.get(grace.REVALIDATING, False))
+        if render.unchanged_copy is not None and render.lease_value is None:
+            grace.revalidate(request.META)  # this reader gets the grace copy at once (below)
         if render.must_wait and NGINX_KEY_HEADER in request.META and not request.META.get(WAIT_OVER_HEADER):
             return _wait(key)  # only nginx can take a reader to its waiting room
         never_stored = False
         try:
             response = self.get_response(request)
             if getattr(response, "pagecache_stored_copy", False):
-                return _mark(response, "HIT", "app")
+                return _mark(response, "STALE" if render.unchanged_copy is not None else "HIT", "app")
             never_stored = rules.refusal(request, response) is not None
             if not never_stored:
-                page_tags = getattr(response, "pagecache_tags", ())
+                path = tags.path_tag(keys.request_uri(request.META))
+                page_tags = [*getattr(response, "pagecache_tags", ()), path]
                 render.store(response.content, page_tags, settings.PAGECACHE_TTL)
             return _mark(response, "MISS")
         finally:
@@ -60,14 +66,15 @@ class PageCacheMiddleware:
 
 
 class StoredCopyMiddleware:
-    """Innermost middleware: a reader whose page was stored meanwhile gets that copy."""
+    """Innermost middleware: a reader whose page was stored meanwhile gets that copy, a reader of a
+    page that expired unchanged its grace copy."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         render = getattr(request, "pagecache_render", None)
-        body = render.stored_copy if render is not None else None
+        body = None if render is None else render.stored_copy or render.unchanged_copy
         if body is None:
             return self.get_response(request)
         response = HttpResponse(body, content_type="text/html; charset=utf-8")

@@ -10,10 +10,13 @@ class PendingPurge(models.Model):
     tags = models.TextField()  # space-separated
     # When it applies: at once, or when a scheduled post appears.
     due = models.DateTimeField(db_index=True)
+    # A withdrawal: the pages lose their grace copies too (pagecache.grace).
+    withdraw = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "pagecache_pending_purge"
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.tags} (due {self.due:%Y-%m-%d %H:%M:%S})"
+        kind = "withdraw" if self.withdraw else "purge"
+        return f"{kind} {self.tags} (due {self.due:%Y-%m-%d %H:%M:%S})"

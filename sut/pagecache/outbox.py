@@ -39,9 +39,10 @@ def lag():
     return found["count"], max(oldest, 0.0)
 
 
-def record(tags, due=None):
-    """A purge recorded from Python (an operator's), in the caller's transaction."""
-    return PendingPurge.objects.create(tags=" ".join(tags), due=due or timezone.now())
+def record(tags, due=None, withdraw=False):
+    """A purge recorded from Python (an operator's), in the caller's transaction; withdraw: the
+    pages lose their grace copies too (pagecache.grace)."""
+    return PendingPurge.objects.create(tags=" ".join(tags), due=due or timezone.now(), withdraw=withdraw)
 
 
 class Purger:
@@ -60,8 +61,10 @@ class Purger:
             todo = [row for row in rows if node.server not in self.confirmed.get(row.id, ())]
             if not todo:
                 continue
+            page_tags = sorted({tag for row in todo for tag in row.tags.split()})
+            withdrawn = sorted({tag for row in todo if row.withdraw for tag in row.tags.split()})
             try:
-                purge.purge_node(node, sorted({tag for row in todo for tag in row.tags.split()}))
+                purge.purge_node(node, page_tags, withdrawn)
             except Unavailable:
                 continue  # logged by the node; tried again next round
             for row in todo:

@@ -26,7 +26,7 @@ import uuid
 
 from django.conf import settings
 
-from pagecache import leases, store, tags
+from pagecache import grace, leases, store, tags
 
 GENERATION_KEY = "pagecache:generation"
 
@@ -63,17 +63,23 @@ def _fresh_start():
 class Render:
     """One request's render of the page stored under key."""
 
-    def __init__(self, key):
+    def __init__(self, key, revalidating=False):
         self.key = key
         self.lease = leases.lease_key(key)
         self.node = store.node_for(key)  # the page, its lease, its tag lists and its generation
-        found = self.node.get_many([GENERATION_KEY, key, self.lease])
+        wanted = [GENERATION_KEY, key, self.lease, grace.valid_key(key), grace.grace_key(key)]
+        found = self.node.get_many(wanted if grace.enabled() else wanted[:3])
         # memcached not answering: the page is rendered and not stored, at the cost of one timeout.
-        self.generation = None if found is None else generation(self.node, found.get(GENERATION_KEY))
-        self.stored_copy = None if found is None else found.get(key)
-        self.lease_value = None if found is None else found.get(self.lease)
+        answered, found = found is not None, found or {}
+        self.generation = generation(self.node, found.get(GENERATION_KEY)) if answered else None
+        self.stored_copy = found.get(key)
+        self.lease_value = found.get(self.lease)
+        # The page expired without any change (its validity mark outlives it): its grace copy.
+        self.unchanged_copy = None if revalidating or key in found else _unchanged(found, key)
         self.holds_lease = False
         self.token = uuid.uuid4().hex[:12]  # this render's own: its lease, its entries in tag lists
+        if self.unchanged_copy is not None:
+            return  # answered with it; a render in the background takes the lease (grace.revalidate)
         if self.stored_copy is None and self.generation is not None and self.lease_value is None:
             deadline = time.monotonic() + settings.PAGECACHE_APP_TIMEOUT
             self.holds_lease = leases.take(self.node, key, self.token, deadline)
@@ -84,6 +90,7 @@ class Render:
         """Another render of the page is under way: wait for it (in the waiting room)."""
         return (
             self.stored_copy is None
+            and self.unchanged_copy is None
             and not self.holds_lease
             and self.lease_value is not None
             and self.lease_value != leases.MISS  # a page never stored: nothing to wait for
@@ -101,24 +108,45 @@ class Render:
     steps = ("put", "list", "check")
 
     def put(self, body, ttl):
-        return self.node.set_page(self.key, body, ttl)
+        """The page, then its validity mark and grace copy (pagecache.grace)."""
+        if not self.node.set_page(self.key, body, ttl):
+            return False
+        if grace.enabled():
+            kept = self.node.set_page(grace.grace_key(self.key), body, grace.ttl())
+            if not (kept and self.node.set_page(grace.valid_key(self.key), b"1", grace.ttl())):
+                # memcached full: no grace copy older than this page is left behind
+                self.node.delete_many([grace.valid_key(self.key), grace.grace_key(self.key)])
+        return True
 
     def list(self, page_tags):
         """Listed after it is stored: a purge that removes the entry deletes the page after it."""
-        if tags.remember(self.node, self.key, self.token, page_tags):
+        listed = tags.remember(self.node, self.key, self.token, page_tags)
+        if listed and grace.enabled():
+            listed = tags.remember(self.node, self.key, self.token, page_tags, tags.GRACE_TAG_PREFIX)
+        if listed:
             return True
-        self.node.delete(self.key)  # a page no purge could reach is not kept
+        self.forget()  # a page no purge could reach is not kept
         return False
 
     def check(self):
         """The page stays only if no purge advanced the generation since this render began."""
         if generation(self.node) == self.generation:
             return True
-        self.node.delete(self.key)
+        self.forget()  # the purge may be a withdrawal: neither copy stays
         return False
+
+    def forget(self):
+        self.node.delete_many(grace.all_items(self.key))
 
     def release(self, never_stored=False):
         """Let go of the lease; never_stored: no rule lets this page be stored (hit-for-miss)."""
         if self.holds_lease:
             leases.release(self.node, self.key, self.token, never_stored)
             self.holds_lease = False
+
+
+def _unchanged(found, key):
+    """The grace copy of a page that is gone while its validity mark is not: it merely expired."""
+    if grace.valid_key(key) in found:
+        return found.get(grace.grace_key(key))
+    return None

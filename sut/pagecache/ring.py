@@ -1,4 +1,4 @@
-"""Which memcached of a pool holds a key: the ring nginx builds for `hash $memcached_key consistent`.
+"""Which memcached of a pool holds a key: the ring nginx builds for `hash $page_key consistent`.
 
 nginx reads a page from the server its ring names for the key, so the site must store it on
 that very server, or every reader misses. This is nginx's ring, point for point

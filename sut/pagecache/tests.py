@@ -292,15 +292,32 @@ class MiddlewareTests(WithMemcached, SimpleTestCase):
     def test_a_full_tag_list_forgets_its_pages_and_lists_the_new_one(self):
         listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
         store.node_for(listed).set_page(listed, b"old", 60)
+        # Entries (long tokens) of as many different pages as memcached takes in one item: nothing
+        # to compact.
+        others = [f"{md5(f'localhost/{number}/')}.{'0' * 990} ".encode() for number in range(1100)]
+        while not _stored(tag_list, f"{listed}.0 ".encode() + b"".join(others)):
+            others = others[:-1]
+        client, padding = store.nodes()[0].client(), (f"{md5(str(n))}.0 ".encode() for n in range(99))
+        while client.append(tag_list, next(padding), noreply=False):
+            pass
+        page = (anonymous_get("/full/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:9"))
+        self.render(*page)
+        self.assertIsNone(stored(listed))
+        self.assertEqual(stored(md5("localhost/full/")), b"<p>hi</p>")
+        self.assertEqual(tags.pages_tagged(store.node_for(listed), "post:9"), [md5("localhost/full/")])
+
+    def test_a_full_tag_list_of_one_page_rendered_again_and_again_keeps_one_entry_per_page(self):
+        listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
+        store.node_for(listed).set_page(listed, b"old", 60)
         entry = f"{listed}.0 ".encode()
         count = 1024 * 1024 // len(entry)  # as many entries as memcached takes in one item
         while not _stored(tag_list, entry * count):
             count -= 1
         page = (anonymous_get("/full/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:9"))
         self.render(*page)
-        self.assertIsNone(stored(listed))
-        self.assertEqual(stored(md5("localhost/full/")), b"<p>hi</p>")
-        self.assertEqual(tags.pages_tagged(store.node_for(listed), "post:9"), [md5("localhost/full/")])
+        self.assertEqual(stored(listed), b"old")  # still reachable: its one entry stays
+        listed_now = tags.pages_tagged(store.node_for(listed), "post:9")
+        self.assertEqual(listed_now, [listed, md5("localhost/full/")])
 
     def test_a_reader_who_finds_the_page_stored_meanwhile_is_answered_with_that_copy(self):
         key = md5("localhost/w/")

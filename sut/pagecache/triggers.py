@@ -7,6 +7,7 @@ app, until memcached confirms it: no commit without its purge, no purge lost to 
 stalled. SQLite and PostgreSQL.
 """
 
+import re
 from dataclasses import dataclass
 
 TABLE = "pagecache_pending_purge"
@@ -19,6 +20,8 @@ class PurgeOn:
     columns: for UPDATE, the columns pages show; a change of others purges nothing.
     scheduled: a (column, condition) pair: when the condition holds and the column's time is
     still to come, a second purge is recorded, due then (a post that appears at its time).
+    withdraws: an SQL condition (over OLD and NEW; FUTURE(column): its time is still to come)
+    under which the purge is a withdrawal: the pages lose their grace copies too (pagecache.grace).
     """
 
     table: str
@@ -26,6 +29,7 @@ class PurgeOn:
     tags: str
     columns: tuple = ()
     scheduled: tuple | None = None
+    withdraws: str = "FALSE"
 
     @property
     def name(self):
@@ -54,14 +58,20 @@ def uninstall(schema_editor, rules):
 SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
 
+def _future(condition, later):
+    """FUTURE(column) in a condition, written for the database: later(column)."""
+    return re.sub(r"FUTURE\(([^()]+)\)", lambda found: later(found[1]), condition)
+
+
 def _sqlite(rule):
     when = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in rule.columns)
     tags = rule.on_row(rule.tags)
-    body = [f"INSERT INTO {TABLE} (tags, due) VALUES ({tags}, {SQLITE_NOW});"]
+    withdraws = _future(rule.withdraws, lambda column: f"julianday({column}) > julianday('now')")
+    body = [f"INSERT INTO {TABLE} (tags, due, withdraw) VALUES ({tags}, {SQLITE_NOW}, ({withdraws}));"]
     if rule.scheduled:
         column, condition = (rule.on_row(part) for part in rule.scheduled)
         body.append(
-            f"INSERT INTO {TABLE} (tags, due) SELECT {tags}, {column} "
+            f"INSERT INTO {TABLE} (tags, due, withdraw) SELECT {tags}, {column}, FALSE "
             f"WHERE {condition} AND julianday({column}) > julianday('now');"
         )
     return [
@@ -76,12 +86,13 @@ def _sqlite(rule):
 def _postgresql(rule):
     when = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in rule.columns)
     tags = rule.on_row(rule.tags)
-    body = [f"INSERT INTO {TABLE} (tags, due) VALUES ({tags}, now());"]
+    withdraws = _future(rule.withdraws, lambda column: f"{column} > now()")
+    body = [f"INSERT INTO {TABLE} (tags, due, withdraw) VALUES ({tags}, now(), ({withdraws}));"]
     if rule.scheduled:
         column, condition = (rule.on_row(part) for part in rule.scheduled)
         body.append(
             f"IF {condition} AND {column} > now() THEN "
-            f"INSERT INTO {TABLE} (tags, due) VALUES ({tags}, {column}); END IF;"
+            f"INSERT INTO {TABLE} (tags, due, withdraw) VALUES ({tags}, {column}, FALSE); END IF;"
         )
     return [
         f"CREATE OR REPLACE FUNCTION {rule.name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

@@ -131,6 +131,9 @@ PAGECACHE_TIMEOUT = float(os.environ.get("PAGECACHE_TIMEOUT", "0.1"))
 # How long a reader of a public page waits for the app, at most (nginx, the waiting room, the
 # lease): pagecache/leases.py says why 5 s. Launchers render nginx's config with the same value.
 PAGECACHE_APP_TIMEOUT = float(os.environ.get("PAGECACHE_APP_TIMEOUT", str(DEFAULT_APP_TIMEOUT)))
+# How long a page's last good copy outlives its lifetime, for nginx to serve when the app cannot
+# answer and for readers of a page that expired unchanged (pagecache/grace.py); 0: no grace copies.
+PAGECACHE_GRACE = int(os.environ.get("PAGECACHE_GRACE", str(24 * 3600)))
 
 TEST_RUNNER = "django_nose.NoseTestSuiteRunner"
 NOSE_ARGS = ["--where", str(BASE_DIR), "--nologcapture"]

@@ -11,13 +11,13 @@ def _program(context, part):
     return faults.program(context.stack, part)
 
 
-@given("{part:Part} is stopped")
+@step("{part:Part} is stopped")
 def step_stopped(context, part):
     context.stack.stop_program(_program(context, part))
     context.add_cleanup(context.stack.heal)
 
 
-@given("{part:Part} is frozen")
+@step("{part:Part} is frozen")
 def step_frozen(context, part):
     context.stack.freeze(_program(context, part))
     context.add_cleanup(context.stack.heal)

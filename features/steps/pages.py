@@ -1,12 +1,11 @@
 """Steps of readers requesting pages over HTTP, through nginx."""
 
 import time
-from urllib.parse import urlsplit
 
 from behave import given, step, then
 
 from support import html
-from support.http import ask_until, assert_served_from, request
+from support.http import ask_until, assert_served_from, on_host, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
@@ -41,8 +40,7 @@ def _early_in_a_second(latest=0.6):
 
 @step('a reader visits "{uri:Text}" on host "{host:Text}"')
 def step_visits_on_host(context, uri, host):
-    port = urlsplit(context.stack.base_url).port
-    request(context, uri, host=f"{host}:{port}")
+    request(context, uri, host=on_host(context, host))
 
 
 @step('a reader visits "{uri:Text}"')

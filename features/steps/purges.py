@@ -2,14 +2,13 @@
 
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from behave import given, step, then, when
 
 from stack.pause_point import PURGE
 from support import content, html
 from support.faults import stalled
-from support.http import GRACE, ask_until, record, request
+from support.http import GRACE, ask_until, on_host, record, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 
@@ -34,12 +33,6 @@ def step_see_after_stall(context, seconds, uri, text):
 def step_arm_purge(context):
     context.stack.arm_pause(point=PURGE)
     context.add_cleanup(context.stack.heal)  # disarmed and woken, whatever happens
-
-
-def on_host(context, host):
-    """A Host header naming host, with the port readers use (if any)."""
-    port = urlsplit(context.stack.base_url).port
-    return f"{host}:{port}" if port else host
 
 
 @when('a reader visits "{uri:Text}" on host "{host:Text}" while that purge is paused')

@@ -140,12 +140,18 @@ def burst(context, uri, count):
 GRACE = 0.25
 
 
-def ask_until(context, seconds, uri, check, what, since=None):
-    """Ask for uri until check(response) holds or the time is up (the bound a spec promises),
-    counted from now or from since (a time.monotonic() the scenario recorded)."""
+def on_host(context, host):
+    """A Host header naming host, with the port readers use (if any)."""
+    port = urlsplit(context.stack.base_url).port
+    return f"{host}:{port}" if port else host
+
+
+def ask_until(context, seconds, uri, check, what, since=None, host=None):
+    """Ask for uri (on host: a Host header) until check(response) holds or the time is up (the
+    bound a spec promises), counted from now or from since (a time.monotonic() the scenario recorded)."""
     deadline = (since or time.monotonic()) + seconds + GRACE
     while True:
-        response = request(context, uri)
+        response = request(context, uri, host=host)
         if check(response):
             return response
         if time.monotonic() > deadline:

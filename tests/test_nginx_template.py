@@ -26,7 +26,7 @@ def test_a_pool_is_read_on_nginx_consistent_hash_ring(tmp_path):
     text = render(tmp_path, memcached="127.0.0.1:11211,127.0.0.1:11212")
     upstream = text.split("upstream memcached {", 1)[1].split("}", 1)[0]
     assert [line.strip() for line in upstream.strip().splitlines() if not line.strip().startswith("#")] == [
-        "hash $memcached_key consistent;",
+        "hash $page_key consistent;",
         "server 127.0.0.1:11211 weight=8 max_fails=0;",
         "server 127.0.0.1:11212 weight=8 max_fails=0;",
         "keepalive 32;",

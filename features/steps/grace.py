@@ -3,10 +3,9 @@
 import time
 
 from behave import given, step, then
-from steps.purges import on_host
 
 from support import accounts, content, html, memcached
-from support.http import GRACE, ask_until, form_token, over_session, request
+from support.http import GRACE, ask_until, form_token, on_host, over_session, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
 
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import compose, crowds, http, logins, migrations, pool, purges, slow, staleness, suite
+from bench import compose, crowds, grace, http, logins, migrations, pool, purges, slow, staleness, suite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -167,10 +167,23 @@ def slow_lines(results):
     ]
 
 
+def grace_lines(g):
+    columns = list(next(iter(g["runs"].values())))
+    return [
+        "Grace: the app stopped after every page's lifetime; memory and the hit and miss paths with"
+        " grace copies and without (targets: every page served; hit and miss paths within 5 %):",
+        "",
+        *_rows(["run", *columns], [(name, *(row[c] for c in columns)) for name, row in g["runs"].items()]),
+        "",
+        *_rows(["ratio", "measured"], g["ratios"].items()),
+    ]
+
+
 def table(results):
     sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
     for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
-                        ("slow", slow_lines), ("purges", purges_lines), ("logins", logins_lines),
+                        ("slow", slow_lines), ("grace", grace_lines), ("purges", purges_lines),
+                        ("logins", logins_lines),
                         ("migrations", migration_lines), ("pool", pool_lines)):  # fmt: skip
         if name in results:
             sections.append(lines(results[name]))
@@ -194,6 +207,7 @@ SECTIONS = {
     "staleness": (f"freshness under {staleness.DURATION:.0f} s of edits",
                   lambda: _on_sqlite(staleness.run, "staleness")),
     "slow": ("a slow or hung app: crowds, another page meanwhile", lambda: _on_sqlite(slow.run, "slow")),
+    "grace": ("grace: an outage of the app, memory per page, hit and miss paths", grace.run),
     "purges": (f"{purges.ACTIONS} publish/unpublish actions, every stored page listed",
                lambda: _on_sqlite(purges.run, "purges")),
     "logins": ("a login flood with the real password hasher", lambda: _on_sqlite(logins.run, "logins")),

@@ -27,7 +27,7 @@ def _key(context, uri, host=None):
 
 @given('memcached has forgotten "{uri:Text}"')
 def step_forgotten(context, uri):
-    memcached.delete(context.stack.memcached, _key(context, uri))
+    memcached.forget(context.stack.memcached, _key(context, uri))
 
 
 @then("the page is rendered by Django")

@@ -79,7 +79,7 @@ def step_served_from_home(context):
 @then("each post's page is rendered by Django once its own server forgets it")
 def step_rendered_without_home(context):
     for uri, home in context.homes.items():
-        memcached.delete(context.stack.memcached, memcached.nginx_key(context.stack.host, uri), only=[home])
+        memcached.forget(context.stack.memcached, memcached.nginx_key(context.stack.host, uri), only=[home])
     context.stack.clear_l1()
     for uri in context.homes:
         assert_rendered(request(context, uri))

@@ -103,6 +103,13 @@ def delete(address, key, only=None):
             memcached.delete(key, noreply=False)
 
 
+def forget(address, key, only=None):
+    """What a memcached that lost a page no longer holds: the page, its validity mark and its
+    grace copy (sut/pagecache/grace.py)."""
+    for item in (key, f"pagecache:valid:{key}", f"pagecache:grace:{key}"):
+        delete(address, item, only)
+
+
 def remaining_ttl(address, key):
     """Seconds until the entry expires (-1: never), from memcached's meta command `mg <key> t`."""
     for server in holders(address, key):

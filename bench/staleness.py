@@ -22,7 +22,7 @@ import time
 from django.conf import settings
 from django.test import override_settings
 
-from bench.http import PAGE, create_page
+from bench.http import PAGE, SITE_SETTINGS, create_page
 from stack.local import LocalStack
 from stack.manage import argv as manage_argv
 from stack.ports import LOOPBACK
@@ -114,7 +114,7 @@ def _render_alone(stack):
 def _bookkeeping(stack):
     """Median ms of what storing a rendered page costs in memcached: before leases, and now."""
     if not settings.configured:
-        settings.configure(PAGECACHE_TIMEOUT=1.0)
+        settings.configure(**SITE_SETTINGS)
     from pagecache import renders, store, tags
 
     body, ttl = b"x" * 20000, 300

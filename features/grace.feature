@@ -52,6 +52,13 @@ Feature: Through an outage of the app, readers get the last good page, and never
         | deleted                       | an editor deletes "Hello world"                    |
         | whose pages an editor forgets | an editor forgets the pages of "Hello world"       |
 
+    Scenario: A post edited, then unpublished: neither version is served while the app is down
+      Given readers have seen "/blog/hello-world/" served from memcached
+      And an editor changes the title of "Hello world" to "Hello again"
+      When an editor unpublishes "Hello again"
+      And the app is stopped
+      Then within 2 seconds readers of "/blog/hello-world/" get the site's service-unavailable page
+
     Scenario: A page an operator forgets is not served while the app is down, on any host
       Given readers have seen "/blog/hello-world/" served from memcached
       And a reader has visited "/blog/hello-world/" on host "127.0.0.1"

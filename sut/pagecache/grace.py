@@ -7,8 +7,8 @@ Every render that stores a page (key) stores two more items beside it, on the sa
   nginx serves it (X-Cache: STALE) only to an anonymous GET or HEAD that the app could not
   answer: refused, an error status (5xx, never a 404), or no answer within the app's bound. An
   edit leaves it: the last good version beats an error page. A *withdrawal* (a post unpublished
-  or deleted, an operator's forget) deletes it, through grace lists of its own
-  (pagecache.tags, GRACE_TAG_PREFIX) that only withdrawals trim.
+  or deleted, an operator's forget) deletes it, through the page's entries in the tag lists,
+  of which an edit keeps one per page (pagecache.tags).
 - the *validity mark*, VALID_PREFIX + key: says the page has not changed since it was rendered.
   Stored and purged with the page itself (every purge deletes it, by the page's own list
   entry), it outlives the page by PAGECACHE_GRACE: a reader who misses a page whose mark is
@@ -50,6 +50,11 @@ def valid_key(key):
 def ttl():
     """The grace copy's and the validity mark's lifetime: the page's, and the grace beyond it."""
     return settings.PAGECACHE_TTL + settings.PAGECACHE_GRACE
+
+
+def copies(key, body):
+    """The grace copy and the validity mark of a page, as stored beside it."""
+    return {grace_key(key): body, valid_key(key): b"1"}
 
 
 def page_items(key):

@@ -35,14 +35,14 @@ class NodePurge:
         renders.advance(self.node)
 
     def read(self):
-        self.listings = tags.read(self.node, tags.names(self.tags, self.withdrawn))
+        self.listings = tags.read(self.node, tags.names(self.tags))
         lists_read.send(sender=self.node, tags=self.tags)
 
     def delete(self):
-        self.pages = tags.delete_listed(self.node, self.listings)
+        self.pages = tags.delete_listed(self.node, self.listings, self.withdrawn)
 
     def trim(self):
-        tags.trim_read(self.node, self.listings)
+        tags.trim_read(self.node, self.listings, self.withdrawn)
 
     steps = ("advance", "read", "delete", "trim")
 

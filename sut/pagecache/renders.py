@@ -111,19 +111,14 @@ class Render:
         """The page, then its validity mark and grace copy (pagecache.grace)."""
         if not self.node.set_page(self.key, body, ttl):
             return False
-        if grace.enabled():
-            kept = self.node.set_page(grace.grace_key(self.key), body, grace.ttl())
-            if not (kept and self.node.set_page(grace.valid_key(self.key), b"1", grace.ttl())):
-                # memcached full: no grace copy older than this page is left behind
-                self.node.delete_many([grace.valid_key(self.key), grace.grace_key(self.key)])
+        if grace.enabled() and not self.node.set_many(grace.copies(self.key, body), grace.ttl()):
+            # memcached full: no grace copy older than this page is left behind
+            self.node.delete_many([grace.valid_key(self.key), grace.grace_key(self.key)])
         return True
 
     def list(self, page_tags):
         """Listed after it is stored: a purge that removes the entry deletes the page after it."""
-        listed = tags.remember(self.node, self.key, self.token, page_tags)
-        if listed and grace.enabled():
-            listed = tags.remember(self.node, self.key, self.token, page_tags, tags.GRACE_TAG_PREFIX)
-        if listed:
+        if tags.remember(self.node, self.key, self.token, page_tags):
             return True
         self.forget()  # a page no purge could reach is not kept
         return False

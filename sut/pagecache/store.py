@@ -99,6 +99,10 @@ class Node:
         """Store raw bytes (flags 0) that nginx serves as they are; True when memcached took them."""
         return self.guarded(lambda c: c.set(key, body, expire=ttl, noreply=False), False)
 
+    def set_many(self, items, ttl):
+        """Store several items in one round trip; True when memcached took every one."""
+        return self.guarded(lambda c: not c.set_many(items, expire=ttl, noreply=False), False)
+
     def get(self, key):
         return self.guarded(lambda c: c.get(key), None)
 

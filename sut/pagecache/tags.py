@@ -7,6 +7,12 @@ removes exactly the entries it read (compare-and-swap), so an entry a render app
 that read stays, and the page it names stays reachable by the next purge. An entry is removed
 only by a purge that read it, which deletes its page after the read, and so after the store
 the entry stands for.
+
+A page's grace copy (pagecache.grace) is reached through the same entries. An edit deletes the
+pages and their validity marks, and keeps one entry per page (the last it read; older entries
+of the same page are removed): a later withdrawal still reaches the grace copy. A withdrawal
+deletes the grace copies too, and removes every entry it read. So an entry is removed only by
+a purge that deleted what it reaches, or while another entry of the same page stays.
 """
 
 import hashlib
@@ -16,8 +22,6 @@ from django.conf import settings
 from pagecache import grace
 
 TAG_PREFIX = "pagecache:tag:"
-# The grace lists: the same entries, trimmed only by withdrawals (pagecache.grace).
-GRACE_TAG_PREFIX = "pagecache:grace-tag:"
 # A list that keeps changing under a trim keeps the entries the trim could not remove: they
 # cost space only (their pages are deleted), and the next purge tries again.
 TRIM_ATTEMPTS = 5
@@ -54,7 +58,7 @@ def entries(raw):
     return (raw or b"").split()
 
 
-def remember(node, key, token, tags, prefix=TAG_PREFIX):
+def remember(node, key, token, tags):
     """List the page stored under key on node under each tag; False when a list refused it.
 
     A list that cannot grow (memcached's item limit, or memcached full) keeps one entry per
@@ -65,13 +69,13 @@ def remember(node, key, token, tags, prefix=TAG_PREFIX):
 
     listed = entry(key, token) + b" "
     for tag in tags:
-        name = prefix + tag
+        name = TAG_PREFIX + tag
         if node.append(name, listed, list_ttl()):
             continue
         try:
             if compact(node, name) and node.append(name, listed, list_ttl()):
                 continue
-            forget_listed(node, [tag], withdrawn=[tag] if prefix == GRACE_TAG_PREFIX else ())
+            forget_listed(node, [tag], withdrawn=[tag])  # grace copies too: no entry is left
         except Unavailable:
             return False
         if not node.append(name, listed, list_ttl()):
@@ -91,9 +95,8 @@ def compact(node, name):
     return bool(node.confirmed(lambda c: c.cas(name, value, cas, expire=list_ttl(), noreply=False)))
 
 
-def names(tags, withdrawn=()):
-    """The lists a purge reads: each tag's, and the grace lists of the tags it withdraws."""
-    return [TAG_PREFIX + tag for tag in tags] + [GRACE_TAG_PREFIX + tag for tag in withdrawn]
+def names(tags):
+    return [TAG_PREFIX + tag for tag in tags]
 
 
 def read(node, lists):
@@ -128,34 +131,49 @@ def listed_pages(listings):
     return {page_of(listed) for found, _ in listings.values() for listed in found}
 
 
-def delete_listed(node, listings):
-    """Delete what the listings reach: a page and its validity mark; its grace copy too from a grace list."""
+def _withdrawn(name, withdrawn):
+    return name[len(TAG_PREFIX) :] in withdrawn
+
+
+def delete_listed(node, listings, withdrawn=()):
+    """Delete what the listings reach: each page and its validity mark, and its grace copy under
+    a withdrawn tag; the pages."""
     items = set()
     for name, (found, _) in listings.items():
-        reach = grace.all_items if name.startswith(GRACE_TAG_PREFIX) else grace.page_items
+        reach = grace.all_items if _withdrawn(name, withdrawn) else grace.page_items
         items.update(item for listed in found for item in reach(page_of(listed)))
     if items:
         node.confirmed(lambda c: c.delete_many(sorted(items), noreply=False))
     return listed_pages(listings)
 
 
-def trim_read(node, listings):
+def trim_read(node, listings, withdrawn=()):
+    """Remove the entries read: all of them under a withdrawn tag (or without grace), else all but
+    the last read of each page (its grace copy stays within a withdrawal's reach)."""
     for name, (found, cas) in listings.items():
-        trim(node, name, found, cas)
+        every = _withdrawn(name, withdrawn) or not grace.enabled()
+        trim(node, name, found if every else _older(found), cas)
+
+
+def _older(found):
+    """The entries read that another entry of the same page, read later, stands in for."""
+    last = {page_of(listed): listed for listed in found}
+    kept = set(last.values())
+    return [listed for listed in found if listed not in kept]
 
 
 def forget_listed(node, tags, withdrawn=()):
     """Delete every page listed under tags on node (with its grace copy under withdrawn), then
     remove the entries read; the pages deleted."""
-    listings = read(node, names(tags, withdrawn))
-    pages = delete_listed(node, listings)
-    trim_read(node, listings)
+    listings = read(node, names(tags))
+    pages = delete_listed(node, listings, withdrawn)
+    trim_read(node, listings, withdrawn)
     return pages
 
 
-def pages_tagged(node, tag, prefix=TAG_PREFIX):
+def pages_tagged(node, tag):
     """The page keys listed under tag on node (for tests and operators)."""
-    return [page_of(listed) for listed in entries(node.get(prefix + tag))]
+    return [page_of(listed) for listed in entries(node.get(TAG_PREFIX + tag))]
 
 
 def _swap(client, name, value, cas):

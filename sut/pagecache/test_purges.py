@@ -8,7 +8,7 @@ from datetime import timedelta
 from unittest import skipUnless
 
 from django.contrib.auth.models import User
-from django.test import SimpleTestCase, TestCase
+from django.test import SimpleTestCase, TestCase, override_settings
 from django.utils import timezone
 
 from blog.models import Post
@@ -70,20 +70,30 @@ class InterleavingTests(WithMemcached, SimpleTestCase):
                 purge.purge_tags(["post:1"])  # the next edit
                 self.assertIsNone(node.get(key), "a page stored and listed nowhere: the next purge missed it")
 
-    def test_a_purge_removes_exactly_the_entries_it_read(self):
+    def purge_during_a_render(self, withdrawn=()):
+        """A page listed, a purge that read the list, a page rendered meanwhile; the list after."""
         node = store.nodes()[0]
         node.client().flush_all()
         first = renders.Render(md5("localhost/a/"))
         first.store(b"a", ["post:1"], 60)
-        purging = purge.NodePurge(node, ["post:1"])
+        first.release()
+        purging = purge.NodePurge(node, ["post:1"], withdrawn)
         purging.advance()
         purging.read()
         later = renders.Render(md5("localhost/b/"))  # begun after the purge advanced: fresh content
         later.store(b"b", ["post:1"], 60)
         purging.delete()
         purging.trim()
-        self.assertEqual(tags.pages_tagged(node, "post:1"), [md5("localhost/b/")])
         self.assertEqual(node.get(md5("localhost/b/")), b"b")
+        return tags.pages_tagged(node, "post:1")
+
+    def test_a_withdrawal_removes_exactly_the_entries_it_read(self):
+        self.assertEqual(self.purge_during_a_render(withdrawn=["post:1"]), [md5("localhost/b/")])
+
+    def test_an_edit_keeps_one_entry_per_page_read_for_its_grace_copy(self):
+        self.assertEqual(self.purge_during_a_render(), [md5("localhost/a/"), md5("localhost/b/")])
+        with override_settings(PAGECACHE_GRACE=0):  # no grace copy: nothing to keep
+            self.assertEqual(self.purge_during_a_render(), [md5("localhost/b/")])
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")

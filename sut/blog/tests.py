@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from blog.derived import DERIVED_FIELDS
 from blog.models import Post
-from stack.ports import free_port
+from publication.testing import free_port
 
 
 @override_settings(PAGECACHE_MEMCACHED=f"127.0.0.1:{free_port()}")  # nothing listens: nothing stored

@@ -21,7 +21,7 @@ from blog.models import Post, Tag
 from blog.search import SEARCH_VERSION, search_text
 from operations import broker
 from operations.clusters import done_clusters, parse_cluster, slice_of
-from stack.ports import free_port
+from publication.testing import free_port
 
 NOWHERE = f"127.0.0.1:{free_port()}"  # no memcached: purges are skipped quietly
 MANAGE = Path(__file__).resolve().parent.parent / "manage.py"

@@ -168,7 +168,7 @@ class Memcached:
     """A real memcached on a free loopback port, for the tests that store."""
 
     def __init__(self, *options):
-        from stack.ports import free_port
+        from publication.testing import free_port
 
         self.port = free_port()
         program = shutil.which("memcached") or "/usr/bin/memcached"
@@ -361,7 +361,7 @@ class UnavailableMemcachedTests(SimpleTestCase):
             return response, time.monotonic() - began
 
     def test_refused_connection_serves_the_page(self):
-        from stack.ports import free_port
+        from publication.testing import free_port
 
         response, _ = self.render(f"127.0.0.1:{free_port()}")
         self.assertEqual(response.status_code, 200)

@@ -3,7 +3,8 @@
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandError
 
-from operations.clusters import run_clusters, run_clusters_on_celery
+from operations.celery_runs import run_clusters_on_celery
+from operations.clusters import run_clusters
 
 
 class Command(BaseCommand):

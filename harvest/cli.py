@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from shutil import which
 
-from harvest import document, reports, schedule
+from harvest import behave_compat, document, reports, schedule
 from harvest.features import FeatureError, load_features, selected_scenarios
 from harvest.outcomes import location, location_of
 from harvest.tags import TagError, named_tags, to_expression
@@ -100,6 +100,10 @@ def _run_options(parser):
 
 def _report_options(parser):
     """What the run writes."""
+    parser.add_argument(
+        "--format", dest="formats", action="append", default=[], metavar="FORMATTER",
+        help="also run this behave formatter (a name behave knows, or module:Class), to stdout",
+    )  # fmt: skip
     parser.add_argument("--with-xunit", action="store_true", help="write a JUnit XML report")
     parser.add_argument("--xunit-file", default="lettucetests.xml", metavar="FILE")
     parser.add_argument("--with-jsonreport", action="store_true", help="write a JSON report")
@@ -204,6 +208,8 @@ def behave_args(options, locations, tag_expression, xunit_dir=None):
     if options.with_jsonreport:
         # behave pairs --outfile with the formatters in order: the file's formatter comes first.
         args += ["--format", "json.pretty", "--outfile", str(Path(options.jsonreport_file).resolve())]
+    for extra in options.formats:
+        args += ["--format", extra]
     args += ["--format", formatter[options.verbosity], "--no-skipped", "--snippets"]
     args += ["--color", "always" if tty else "never"]
     if options.verbosity >= 4:
@@ -299,7 +305,7 @@ def execute(args, make_runner=None):
     except KeyboardInterrupt:
         # Interrupted outside a scenario (a teardown, say): the remaining teardowns still run.
         if runner.context is not None:
-            runner.context._do_remaining_cleanups()
+            behave_compat.remaining_cleanups(runner.context)
         return runner, True, True
     except AmbiguousStep as error:
         raise UsageError(
@@ -434,6 +440,8 @@ def run(argv=None, prog="harvest"):
 
 def main(argv=None, prog="harvest"):
     try:
+        if wrong_behave := behave_compat.check():
+            raise UsageError(wrong_behave)
         return run(argv, prog)
     except (UsageError, FeatureError) as error:
         print(f"{prog}: {error}", file=sys.stderr)

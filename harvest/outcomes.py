@@ -15,6 +15,8 @@ from pathlib import Path
 from behave.capture import Captured
 from behave.model_core import Status
 
+from harvest import behave_compat
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -116,9 +118,7 @@ def replay(scenario, runner, outcome, notes=()):
     scenario.clear_status()
     scenario.captured.reset()
     scenario.hook_failed = outcome["hook_failed"]
-    runner.context._push(layer="scenario")
-    runner.context.scenario = scenario
-    runner.context.tags = set(scenario.effective_tags)
+    behave_compat.enter_scenario(runner.context, scenario)
     for formatter in runner.formatters:
         formatter.scenario(scenario)
     if outcome["status"] == Status.skipped.name and outcome["skip_reason"]:
@@ -128,11 +128,14 @@ def replay(scenario, runner, outcome, notes=()):
         for formatter in runner.formatters:
             formatter.step(step)
     steps = outcome["steps"]
+    running = True  # as behave's Scenario.run: steps run until one fails or skips the scenario
     for step, data in zip(scenario.all_steps, steps, strict=False):
         step.reset()
         step.status = Status.from_name(data["status"])
         step.duration = data["duration"]
-        if step.status in (Status.untested, Status.skipped):
+        ran = running and step.status != Status.untested
+        ran = ran and not (step.status == Status.skipped and not data["duration"])  # skipped before it
+        if not ran:
             continue
         step.error_message = data["error_message"]
         step.exception = _exception(data["error"])
@@ -141,6 +144,7 @@ def replay(scenario, runner, outcome, notes=()):
         for formatter in runner.formatters:
             formatter.match(match)
             formatter.result(step)
+        running = not (step.status.has_failed() or step.status == Status.skipped)
     for step in list(scenario.all_steps)[len(steps) :]:
         step.status = Status.skipped
     scenario.clear_status()
@@ -158,7 +162,7 @@ def replay(scenario, runner, outcome, notes=()):
         if screenshot.exists():
             data = base64.b64encode(screenshot.read_bytes()).decode("ascii")
             _embed(runner, "image/png", data, "The browser at the failure")
-    runner.context._pop()
+    behave_compat.leave(runner.context)
     return status.has_failed()
 
 

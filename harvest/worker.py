@@ -18,9 +18,8 @@ import sys
 import time
 
 from behave.configuration import Configuration
-from behave.runner import Context
-from behave.step_registry import registry as the_step_registry
 
+from harvest import behave_compat
 from harvest.outcomes import location, taken
 from harvest.quiet import QuietSetupRunner
 
@@ -45,10 +44,7 @@ class WorkerRunner(QuietSetupRunner):
         self.results.flush()
 
     def run_model(self, features=None):
-        if not self.context:
-            self.context = Context(self)
-        if self.step_registry is None:
-            self.step_registry = the_step_registry
+        behave_compat.prepare(self)
         features = self.features if features is None else features
         scenarios = {location(s): (f, s) for f in features for s in f.walk_scenarios()}
         self.hook_failures = 0
@@ -66,7 +62,7 @@ class WorkerRunner(QuietSetupRunner):
         self.run_hook_with_capture("after_all")
         teardown_error = None
         try:
-            self.context._do_remaining_cleanups()
+            behave_compat.remaining_cleanups(self.context)
         except Exception as error:  # a teardown that failed: harvest says it, and the run fails
             teardown_error = f"{type(error).__name__}: {error}"
         timings, browser = (record.timings, record.browser) if record is not None else ({}, None)
@@ -103,13 +99,11 @@ class WorkerRunner(QuietSetupRunner):
 
     def run_once(self, feature, scenario):
         self.feature = feature
-        self.context._push(layer="feature")
-        feature._setup_context_for_run(self.context)
-        self.context.tags = set(feature.tags)
+        behave_compat.enter_feature(self.context, feature)
         try:
             return scenario.run(self)
         finally:
-            self.context._pop()
+            behave_compat.leave(self.context)
 
 
 def main(argv):

@@ -11,7 +11,6 @@ rendered every time, and what storing a page costs the render (the site's own ca
 Run alone: `python -m bench grace`.
 """
 
-import hashlib
 import shutil
 import statistics
 import tempfile
@@ -24,6 +23,7 @@ from pymemcache.client.base import Client
 
 from bench.crowds import _reader
 from bench.http import SITE_SETTINGS, create_page, published_posts
+from bench.pool import _key
 from stack.local import LocalStack
 from stack.ports import LOOPBACK
 
@@ -54,7 +54,7 @@ def _storing_ms(stack, grace_seconds):
         settings.configure(**SITE_SETTINGS)
     from pagecache import grace, renders, store
 
-    key = hashlib.md5(b"localhost/bench/grace/").hexdigest()
+    key = _key("/bench/grace/")
     timings = []
     with override_settings(PAGECACHE_MEMCACHED=stack.memcached, PAGECACHE_GRACE=grace_seconds):
         for _ in range(STORES):
@@ -68,8 +68,7 @@ def _storing_ms(stack, grace_seconds):
 
 
 def _outage(stack, uris):
-    Client((LOOPBACK, stack.memcached_port)).delete_many([hashlib.md5(f"localhost{u}".encode()).hexdigest()
-                                                         for u in uris])  # fmt: skip
+    Client((LOOPBACK, stack.memcached_port)).delete_many([_key(uri) for uri in uris])
     stack.clear_l1()
     stack.stop_program("gunicorn")
     try:

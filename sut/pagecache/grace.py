@@ -20,6 +20,7 @@ store its grace copy (memcached full) deletes the older one, so that no copy old
 last good one is ever served.
 """
 
+import functools
 import io
 import logging
 import threading
@@ -80,19 +81,16 @@ def revalidate(environ):
 
 
 def _render(environ):
-    from django.core.handlers.wsgi import WSGIHandler
-
     try:
-        response = _handler(WSGIHandler)(environ, lambda status, headers, exc_info=None: None)
+        response = _handler()(environ, lambda status, headers, exc_info=None: None)
         response.close()  # request_finished: this thread's database connections closed
     except Exception:
         log.exception("revalidating %s failed", environ.get("RAW_URI") or environ.get("PATH_INFO"))
 
 
-_handlers = []
+@functools.cache
+def _handler():
+    """One WSGI handler per process (its middleware loaded once), for every revalidation."""
+    from django.core.handlers.wsgi import WSGIHandler
 
-
-def _handler(factory):
-    if not _handlers:
-        _handlers.append(factory())
-    return _handlers[0]
+    return WSGIHandler()

@@ -46,8 +46,10 @@ COPY requirements.txt /srv/
 COPY var/compose/wheels/ /srv/wheels/
 RUN pip install --no-cache-dir --disable-pip-version-check --no-index --find-links /srv/wheels \
         --no-deps -r /srv/requirements.txt
+COPY lifetime/ /srv/lifetime/
 COPY sut/ /srv/sut/
 COPY stack/pause_point.py /srv/stack/pause_point.py
+ENV PYTHONPATH=/srv/sut:/srv
 WORKDIR /srv/sut
 EXPOSE 8000
 HEALTHCHECK --interval=1s --timeout=3s --retries=60 \

@@ -19,10 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-for folder in (ROOT / "sut", ROOT / "features", ROOT):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+import stack  # noqa: E402, F401  (the site's packages and the suite's support importable)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
 # Users are created and log in in many scenarios: a fast hasher, in the suite and its stack.
 os.environ.setdefault("FAST_PASSWORD_HASHING", "1")

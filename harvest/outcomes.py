@@ -17,18 +17,17 @@ from behave.model_core import Status
 
 from harvest import behave_compat
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def location(scenario):
-    """A scenario's name across processes and runs: `features/x.feature:12` (behave's rerun form)."""
+    """A scenario's name across processes and runs: `features/x.feature:12` (behave's rerun form),
+    relative to the project's folder (the current directory) when it is in it."""
     return location_of(scenario.filename, scenario.line)
 
 
 def location_of(filename, line):
     path = Path(filename).resolve()
     with contextlib.suppress(ValueError):
-        path = path.relative_to(ROOT)
+        path = path.relative_to(Path.cwd())
     return f"{path}:{line}"
 
 
@@ -127,7 +126,28 @@ def replay(scenario, runner, outcome, notes=()):
     for step in scenario:
         for formatter in runner.formatters:
             formatter.step(step)
-    steps = outcome["steps"]
+    _replay_steps(scenario, runner, outcome["steps"])
+    scenario.clear_status()
+    status = Status.from_name(outcome["status"])
+    if scenario.status != status:
+        scenario.set_status(status)
+    if outcome["error_message"] and not any(s.status.has_failed() for s in scenario.all_steps):
+        scenario.error_message = outcome["error_message"]
+        scenario.exception = _exception(outcome["error"])
+    _restore_captured(scenario, outcome["captured"], status.has_failed())
+    for caption, text in notes:
+        _embed(runner, "text/plain", text, caption)
+    for folder in outcome["evidence"]:
+        screenshot = Path(folder) / "screenshot.png"
+        if screenshot.exists():
+            data = base64.b64encode(screenshot.read_bytes()).decode("ascii")
+            _embed(runner, "image/png", data, "The browser at the failure")
+    behave_compat.leave(runner.context)
+    return status.has_failed()
+
+
+def _replay_steps(scenario, runner, steps):
+    """The steps' outcomes, with the formatter calls of the steps that ran."""
     running = True  # as behave's Scenario.run: steps run until one fails or skips the scenario
     for step, data in zip(scenario.all_steps, steps, strict=False):
         step.reset()
@@ -147,23 +167,6 @@ def replay(scenario, runner, outcome, notes=()):
         running = not (step.status.has_failed() or step.status == Status.skipped)
     for step in list(scenario.all_steps)[len(steps) :]:
         step.status = Status.skipped
-    scenario.clear_status()
-    status = Status.from_name(outcome["status"])
-    if scenario.status != status:
-        scenario.set_status(status)
-    if outcome["error_message"] and not any(s.status.has_failed() for s in scenario.all_steps):
-        scenario.error_message = outcome["error_message"]
-        scenario.exception = _exception(outcome["error"])
-    _restore_captured(scenario, outcome["captured"], status.has_failed())
-    for caption, text in notes:
-        _embed(runner, "text/plain", text, caption)
-    for folder in outcome["evidence"]:
-        screenshot = Path(folder) / "screenshot.png"
-        if screenshot.exists():
-            data = base64.b64encode(screenshot.read_bytes()).decode("ascii")
-            _embed(runner, "image/png", data, "The browser at the failure")
-    behave_compat.leave(runner.context)
-    return status.has_failed()
 
 
 def _embed(runner, mime, data, caption):

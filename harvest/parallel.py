@@ -1,28 +1,32 @@
 """`harvest -j N` and `--retry`: workers, each with its own stack and database, and one report.
 
-The test database is migrated once and cloned for each worker. Scenarios are handed out as
-workers free up, the longest first (by reports/timings.json); @serial ones run at the end, one at
-a time, while no other scenario runs. harvest itself runs behave's formatters over the features in
-order, replaying each scenario's outcome as it arrives (harvest/outcomes.py): the progress lines
-and the reports are made as a single process makes them.
+Each worker gets what the suite's `workers` hook gives it (harvest/project.py: this suite's test
+database, migrated once and cloned for each). Scenarios are handed out as workers free up, the
+longest first (by reports/timings.json); @serial ones run at the end, one at a time, while no other
+scenario runs; @browser ones go to a worker that has started its browser, while one runs. harvest
+itself runs behave's formatters over the features in order, replaying each scenario's outcome as it
+arrives (harvest/outcomes.py): the progress lines and the reports are made as a single process
+makes them.
 """
 
 import contextlib
 import functools
-import json
 import os
 import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
 from pathlib import Path
 
 from behave.runner import Runner
+from behave.userdata import UserData
 
-from harvest import outcomes, schedule
+from harvest import messages, outcomes, reports, schedule
+from harvest.running import RunResult, execute, userdata
 
 STOP_GRACE = 120  # seconds a worker has for its teardowns before it is killed (its reaper sweeps)
 
@@ -47,18 +51,18 @@ class Worker:
 
     def _read(self, events):
         for line in self.messages:
-            events.put((self, json.loads(line)))
+            events.put((self, messages.decode(line)))
         events.put((self, None))  # the worker is gone
 
     def send(self, message):
         try:
-            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.write(messages.encode(message))
             self.process.stdin.flush()
         except (OSError, ValueError):
             pass  # it died (its reader says so), or it was told to stop already
 
     def stop(self):
-        self.send({"stop": True})
+        self.send(messages.Stop())
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
 
@@ -86,7 +90,7 @@ class Handout:
         self.failfast = failfast
         self.events = queue.Queue()
         self.outcomes = {}
-        self.records = []
+        self.teardown_errors = []
         self.setup_error = None
         self.finished = False
         self.changed = threading.Condition()
@@ -129,7 +133,7 @@ class Handout:
                     continue
                 idle.remove(worker)
                 busy[worker] = location
-                worker.send({"run": location})
+                worker.send(messages.Run(location))
             if not busy and not stopping and not self.queue and not self.serial:
                 stopping = True
                 for worker in alive:
@@ -147,25 +151,24 @@ class Handout:
                     for location in [*self.queue, *self.serial]:
                         self._keep(outcomes.lost(location, "no worker was left to run it"))
                 continue
-            if "ready" in message:
-                idle.append(worker)
-            elif "setup_error" in message:
-                if self.setup_error is None:
-                    self.setup_error = message["setup_error"]
-                stopping = True
-                for other in alive:
-                    other.stop()
-            elif "outcome" in message:
-                busy.pop(worker, None)
-                outcome = message["outcome"]
-                self._keep(outcome)
-                if self.failfast and outcome["status"] not in ("passed", "skipped"):
+            match message:
+                case messages.Ready():
+                    idle.append(worker)
+                case messages.SetupFailed(why=why):
+                    self.setup_error = self.setup_error or why
                     stopping = True
                     for other in alive:
                         other.stop()
-                idle.append(worker)
-            elif "record" in message:
-                self.records.append(message["record"])
+                case messages.Outcome(outcome=outcome):
+                    busy.pop(worker, None)
+                    self._keep(outcome)
+                    if self.failfast and outcome["status"] not in ("passed", "skipped"):
+                        stopping = True
+                        for other in alive:
+                            other.stop()
+                    idle.append(worker)
+                case messages.Finished(teardown_error=error) if error:
+                    self.teardown_errors.append(error)
         with self.changed:
             self.finished = True
             self.changed.notify_all()
@@ -193,18 +196,6 @@ class Handout:
             worker.wait()
         if self.workers:
             self.thread.join(timeout=10)
-
-    def record(self):
-        """The workers' run records as one: each timing the longest of any worker's."""
-        timings, browser = {}, None
-        for record in self.records:
-            for name, seconds in record.get("timings", {}).items():
-                timings[name] = max(timings.get(name, 0.0), seconds)
-            browser = browser or record.get("browser")
-        return {"timings": timings, "browser": browser, "setup_error": self.setup_error}
-
-    def teardown_errors(self):
-        return [record["teardown_error"] for record in self.records if record.get("teardown_error")]
 
 
 def notes(outcome, retries):
@@ -250,48 +241,74 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_workers(options, jobs, chosen, execute, args, worker_args):
-    """The chosen scenarios on `jobs` workers, behave's formatters replaying them here.
+QUIET = ["--format", "null", "--no-summary", "--no-snippets", "--color", "never"]
 
-    execute: harvest's way of running behave; args: harvest's own behave arguments (formatters,
-    reports); worker_args(url): a worker's, on the database at url. Returns (runner, failed,
-    interrupted, run record, flaky attempts by location).
-    """
-    import terrain  # noqa: F401  (the site and the suite's support on the path)
-    from support.database import clones
 
+def _worker_args(options, selection, records, extra):
+    """Each worker's behave arguments: the selection, quiet (harvest reports), its own userdata."""
+    tags = ["--tags", selection.expression] if selection.expression else []
+    where = [str(loc) for loc in selection.locations]
+    return [
+        QUIET + tags + where + userdata(options, records / f"worker-{n}.json", {"harvest.worker": n, **own})
+        for n, own in enumerate(extra, start=1)
+    ]
+
+
+def _flaky(found):
+    return {loc: o["attempts"] for loc, o in found.items() if o["status"] == "passed" and o["attempts"] > 1}
+
+
+def _merged_records(records, count):
+    """The workers' run records as one: each timing the longest of any worker's."""
+    timings, browser = {}, None
+    for n in range(1, count + 1):
+        record = reports.read_record(records / f"worker-{n}.json")
+        for name, seconds in record.get("timings", {}).items():
+            timings[name] = max(timings.get(name, 0.0), seconds)
+        browser = browser or record.get("browser")
+    return timings, browser
+
+
+def run_workers(options, project, jobs, selection, args):
+    """The selected scenarios on `jobs` workers, behave's formatters replaying them here (args:
+    harvest's behave arguments, its formatters and reports). Returns a RunResult."""
+    chosen = selection.chosen
     wanted = [outcomes.location(s) for s in chosen]
     timings = schedule.read_timings(Path(options.reports) / schedule.TIMINGS)
     serial = {outcomes.location(s) for s in chosen if "serial" in s.effective_tags}
     browser = {outcomes.location(s) for s in chosen if "browser" in s.effective_tags}
     handout = Handout(schedule.longest_first(wanted, timings), serial, options.failfast, browser)
     previous = signal.signal(signal.SIGTERM, _terminate)
-    interrupted = True
     try:
         began = time.monotonic()
-        # compose's database lives in its stack: a worker there makes its own, as a run does.
-        databases = clones(jobs) if options.stack == "local" else contextlib.nullcontext([""] * jobs)
-        with databases as urls:
-            cloned = time.monotonic() - began
-            handout.start(jobs, options.retry, lambda n: worker_args(urls[n - 1]))
+        with (
+            tempfile.TemporaryDirectory(prefix="harvest-workers-") as records,
+            project.workers(jobs, UserData(_pairs(userdata(options, "")))) as extra,
+        ):
+            ready = time.monotonic() - began
+            each = _worker_args(options, selection, Path(records), extra)
+            handout.start(jobs, options.retry, lambda n: each[n - 1])
+            result = RunResult(None, True, True)
             try:
-                runner, failed, interrupted = execute(
-                    args, lambda config: ReplayRunner(config, handout, set(wanted), options.retry)
+                replay = functools.partial(
+                    ReplayRunner, handout=handout, wanted=set(wanted), retries=options.retry
                 )
+                result = execute(args, replay)
             finally:
-                handout.stop(interrupted=interrupted)
+                handout.stop(interrupted=result.interrupted)
+            worker_timings, result.record["browser"] = _merged_records(Path(records), jobs)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    record = handout.record()
-    if options.stack == "local":
-        record["timings"] = {"test database": round(cloned, 3), **record["timings"]}
-    record["seconds"] = {loc: o["wall"] for loc, o in handout.outcomes.items() if o.get("wall")}
-    flaky = {
-        loc: o["attempts"]
-        for loc, o in handout.outcomes.items()
-        if o["status"] == "passed" and o["attempts"] > 1
-    }
-    for error in handout.teardown_errors():
+    result.record["timings"] = {"workers' set-up": round(ready, 3), **worker_timings}
+    result.record["setup_error"] = handout.setup_error
+    result.record["seconds"] = {loc: o["wall"] for loc, o in handout.outcomes.items() if o.get("wall")}
+    result.flaky = _flaky(handout.outcomes)
+    for error in handout.teardown_errors:
         print(f"harvest: a worker's teardown failed: {error}", file=sys.stderr)
-    failed = failed or bool(handout.setup_error) or bool(handout.teardown_errors())
-    return runner, failed, interrupted, record, flaky
+    result.failed = result.failed or bool(handout.setup_error) or bool(handout.teardown_errors)
+    return result
+
+
+def _pairs(args):
+    """userdata's `-D name=value` arguments as a dict."""
+    return dict(arg.split("=", 1) for arg in args[1::2])

@@ -2,16 +2,14 @@
 
     python -m harvest.worker FD RETRIES BEHAVE-ARGS...
 
-The worker sets up as a single run does (terrain's before_all: its stack, its browser when a
-scenario needs one), then reads locations from stdin, one JSON line each ({"run": LOCATION}), runs
-each scenario (again, up to RETRIES times, while it fails) and writes its outcome as a JSON line
-to file descriptor FD. It stops at {"stop": true}, at the end of stdin, on SIGTERM and when harvest
-dies (the kernel sends it SIGTERM), always through terrain's teardowns.
+The worker sets up as a single run does (the suite's before_all), then reads Run messages from
+stdin (harvest/messages.py), runs each scenario (again, up to RETRIES times, while it fails) and
+writes its Outcome to file descriptor FD. It stops at Stop, at the end of stdin, on SIGTERM and
+when harvest dies (the kernel sends it SIGTERM), always through the suite's teardowns.
 """
 
 import contextlib
 import ctypes
-import json
 import os
 import signal
 import sys
@@ -19,11 +17,14 @@ import time
 
 from behave.configuration import Configuration
 
-from harvest import behave_compat
+from harvest import behave_compat, messages
 from harvest.outcomes import location, taken
+from harvest.project import Project
 from harvest.quiet import QuietSetupRunner
+from harvest.reports import read_record
 
 PR_SET_PDEATHSIG = 1
+ATTEMPT = "harvest.attempt"  # userdata: the attempt now running (see harvest/project.py)
 
 
 def die_with_parent():
@@ -38,9 +39,10 @@ class WorkerRunner(QuietSetupRunner):
         self.commands = commands
         self.results = results
         self.retries = retries
+        self.project = Project.here()
 
     def send(self, message):
-        self.results.write(json.dumps(message) + "\n")
+        self.results.write(messages.encode(message))
         self.results.flush()
 
     def run_model(self, features=None):
@@ -49,12 +51,12 @@ class WorkerRunner(QuietSetupRunner):
         scenarios = {location(s): (f, s) for f in features for s in f.walk_scenarios()}
         self.hook_failures = 0
         self.run_hook("before_all")
-        record = getattr(self.context, "record", None)
         if self.aborted or self.hook_failures:
-            why = getattr(record, "setup_error", None) or "the set-up (before_all) failed: see above"
-            self.send({"setup_error": why})
+            record = read_record(self.config.userdata.get("record", ""))
+            why = record.get("setup_error") or "the set-up (before_all) failed: see above"
+            self.send(messages.SetupFailed(why))
         else:
-            self.send({"ready": True})
+            self.send(messages.Ready())
             try:
                 self.serve(scenarios)
             except KeyboardInterrupt:
@@ -65,33 +67,29 @@ class WorkerRunner(QuietSetupRunner):
             behave_compat.remaining_cleanups(self.context)
         except Exception as error:  # a teardown that failed: harvest says it, and the run fails
             teardown_error = f"{type(error).__name__}: {error}"
-        timings, browser = (record.timings, record.browser) if record is not None else ({}, None)
-        self.send({"record": {"timings": timings, "browser": browser, "teardown_error": teardown_error}})
+        self.send(messages.Finished(teardown_error))
         return self.aborted or bool(teardown_error)
 
     def serve(self, scenarios):
         for line in self.commands:
-            command = json.loads(line)
-            if "run" not in command:
+            command = messages.decode(line)
+            if not isinstance(command, messages.Run):
                 break
-            feature, scenario = scenarios[command["run"]]
-            self.send({"outcome": self.run_with_retries(feature, scenario)})
+            feature, scenario = scenarios[command.location]
+            self.send(messages.Outcome(self.run_with_retries(feature, scenario)))
             if self.aborted:
                 break
 
     def run_with_retries(self, feature, scenario):
-        from support.evidence import folder  # on the path once terrain is loaded
-
         evidence = []
-        reports = self.context.options.reports
         for attempt in range(1, self.retries + 2):
             if self.retries:
-                self.context.attempt = attempt  # evidence goes to an attempt-N folder
+                self.config.userdata[ATTEMPT] = str(attempt)  # the suite keeps each attempt's evidence
             began = time.monotonic()
             failed = self.run_once(feature, scenario)
             wall = time.monotonic() - began
-            kept = folder(scenario, reports, self.context.attempt if self.retries else None)
-            if failed and kept.exists():
+            kept = self.project.evidence(self.context, scenario) if failed else None
+            if kept is not None and kept.exists():
                 evidence.append(kept)
             if not failed or self.aborted:
                 break
@@ -110,7 +108,7 @@ def main(argv):
     die_with_parent()
     results = os.fdopen(int(argv[0]), "w")
     retries = int(argv[1])
-    config = Configuration(command_args=argv[2:], load_config=False)
+    config = Configuration(command_args=argv[2:], load_config=True)
     runner = WorkerRunner(config, sys.stdin, results, retries)
     try:
         failed = runner.run()

@@ -1,9 +1,8 @@
-"""The stack under test: memcached, gunicorn and nginx, started locally or under docker compose."""
+"""The stack under test: memcached, gunicorn and nginx, started locally or under docker compose.
 
-import sys
+The stack runs the site: importing it makes the site's packages importable (stack.paths).
+"""
 
-from stack.paths import SUT
+from stack.paths import importable
 
-# The stack runs the site; the site's own helpers (a process's lifetime) are importable from here.
-if str(SUT) not in sys.path:
-    sys.path.append(str(SUT))
+importable()

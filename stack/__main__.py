@@ -51,7 +51,7 @@ def main(argv=None):
     parser.add_argument("-P", "--port", type=int, help="nginx's port (default: a free one)")
     options = parser.parse_args(argv)
     if options.command == "compose-config":
-        from stack.compose import render_config
+        from stack.compose_setup import render_config
 
         print(render_config())
         return 0

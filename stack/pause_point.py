@@ -52,7 +52,6 @@ PURGE = "purge."  # the purge point's files: purge.armed, purge.paused-PID
 
 def run_purger():
     """`manage.py purger`, stopping itself once where armed (the stack's purger command)."""
-    sys.path.insert(0, os.getcwd())  # run from the site's folder, as manage.py is
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "publication.settings")
     import django
 

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from operations.lifetime import die_with_parent
+from lifetime import die_with_parent
 
 
 class Child:

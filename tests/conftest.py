@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from lifetime import marked
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.append(str(ROOT / "sut"))  # the site's own helpers (operations.lifetime) for the leak checks
-from operations.lifetime import marked  # noqa: E402
 
 HARVEST = [sys.executable, "-m", "harvest.cli"]
 
@@ -46,7 +46,7 @@ def features(tmp_path):
     """Write a features folder with the suite's environment and a few plain steps."""
     folder = tmp_path / "features"
     (folder / "steps").mkdir(parents=True)
-    (folder / "environment.py").write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n" + ENVIRONMENT)
+    (folder / "environment.py").write_text(ENVIRONMENT)
     (folder / "steps" / "plain.py").write_text(STEPS)
 
     def write(name, text):

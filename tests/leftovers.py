@@ -10,8 +10,7 @@ import sys
 import uuid
 from pathlib import Path
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "sut"))
-from operations.lifetime import left_after  # noqa: E402
+from lifetime import left_after
 
 MARK = "MAKE_TEST_RUN"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from operations.lifetime import left_after
+from lifetime import left_after
 from stack.processes import wait_until
 from tests.conftest import ROOT
 

@@ -42,7 +42,6 @@ class FakeDocker:
 @pytest.fixture
 def docker(monkeypatch, tmp_path):
     monkeypatch.setattr(compose.shutil, "which", lambda name, path=None: "/usr/bin/docker")
-    monkeypatch.setattr(compose, "RENDERED", tmp_path / "nginx.conf")
     monkeypatch.setattr(compose, "wheelhouse", lambda run: tmp_path)
     return FakeDocker
 

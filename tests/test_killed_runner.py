@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-from operations.lifetime import left_after
+from lifetime import left_after
 from stack import manage
 from stack.paths import SUT
 

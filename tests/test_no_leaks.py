@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from operations.lifetime import left_after
+from lifetime import left_after
 from stack.processes import wait_until
 from tests.conftest import ROOT, harvest_argv, harvest_env, processes_marked, run_harvest
 

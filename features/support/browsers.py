@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from operations.lifetime import die_with_parent
+from lifetime import die_with_parent
 from support.engines import MarionetteBrowser, SeleniumBrowser
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromedriver")

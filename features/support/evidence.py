@@ -28,7 +28,8 @@ def keep(context, scenario, reports):
 
 
 def folder_for(context, scenario, reports):
-    return folder(scenario, reports, getattr(context, "attempt", None))
+    """The folder for this scenario; with harvest --retry, its attempt's (harvest/project.py)."""
+    return folder(scenario, reports, context.config.userdata.get("harvest.attempt"))
 
 
 def _browser(browser, folder):

@@ -2,7 +2,7 @@
 
 from behave import fixture
 
-from operations import lifetime
+import lifetime
 
 RUN_MARK = "HARVEST_RUN"  # in the environment of every process the run starts
 

@@ -29,7 +29,7 @@ from django.db import connections
 from django.db.models import F
 from django.db.models.functions import Mod
 
-from operations import lifetime
+import lifetime
 
 LOG_LINE = re.compile(r"^cluster (\d+)/(\d+) done rows=(\d+)")
 

@@ -12,7 +12,8 @@ Two guards, one place:
 The run may also leave the reaper last words: commands it runs once the run is over, before
 it sweeps (`when_run_ends`), for what no mark reaches, such as containers a Docker engine runs.
 
-Run as `python -m operations.lifetime NAME MARK`, it is the reaper itself.
+Run as `python -m lifetime NAME MARK`, it is the reaper itself. It depends on nothing of the
+site, the stack or the suite, which all use it.
 """
 
 import contextlib
@@ -27,7 +28,7 @@ import uuid
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
-SITE = Path(__file__).resolve().parent.parent  # the folder `operations` is imported from
+HOME = Path(__file__).resolve().parent.parent  # the folder `lifetime` is imported from
 
 
 def die_with_parent(signum=signal.SIGTERM):
@@ -90,9 +91,9 @@ def start_reaper(name):
     """
     mark = os.environ[name] = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k != name}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HOME), env.get("PYTHONPATH")]))
     return subprocess.Popen(
-        [sys.executable, "-m", "operations.lifetime", name, mark],
+        [sys.executable, "-m", "lifetime", name, mark],
         stdin=subprocess.PIPE,
         env=env,
         start_new_session=True,  # Ctrl-C in the terminal must not kill it before the run ends
@@ -126,7 +127,3 @@ def main(argv):
             subprocess.run(job["argv"], env=job["env"], capture_output=True, timeout=120)
     sweep(name, mark)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

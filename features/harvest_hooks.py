@@ -1,0 +1,25 @@
+"""What this suite gives harvest's -j and --retry (named in pyproject.toml's [tool.harvest]).
+
+workers: the test database migrated once and cloned for each worker (the local stack; compose's
+database lives in its stack, which makes its own). evidence: where a failed attempt's evidence is.
+"""
+
+import contextlib
+
+import terrain  # noqa: F401  (the site and the suite's support on the path)
+from support import evidence as kept
+from support.database import clones
+from support.options import Options
+
+
+@contextlib.contextmanager
+def workers(count, userdata):
+    if Options.from_userdata(userdata).stack != "local":
+        yield [{} for _ in range(count)]
+        return
+    with clones(count) as urls:
+        yield [{"database": url} for url in urls]
+
+
+def evidence(context, scenario):
+    return kept.folder_for(context, scenario, context.options.reports)

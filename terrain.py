@@ -5,8 +5,9 @@ side; behave runs the teardowns (in reverse order) after the last feature, on a 
 Ctrl-C and on SIGTERM:
 
     before_all       the leak guard, the stack's launcher, the test database, the stack started
-    before_scenario  a fresh state (database, memcached, nginx's L1); a browser for @browser;
-                     @pool skipped on a single memcached, @celery (saying why) with no broker
+    before_scenario  a fresh state (database, memcached, nginx's L1); what its tags ask
+                     (features/support/tags.py: @pool, @celery skipped where they cannot run;
+                     a browser for @browser)
     after_step       after a Given, the purges its writes recorded applied
     after_scenario   evidence under reports/ when the scenario failed
     after_all        (the fixtures' teardowns) browser, stack, test database, leak guard
@@ -15,7 +16,6 @@ Ctrl-C and on SIGTERM:
 import os
 import shutil
 import signal
-import sys
 import tempfile
 from pathlib import Path
 
@@ -31,11 +31,12 @@ from behave import use_fixture  # noqa: E402
 
 from stack.binaries import MissingBinary  # noqa: E402
 from stack.interface import StackError  # noqa: E402
-from support import celery_workers, evidence, isolation, purges  # noqa: E402
+from support import evidence, isolation, purges, tags  # noqa: E402
 from support.browser_session import browser_session  # noqa: E402
 from support.database import test_database  # noqa: E402
 from support.options import Options  # noqa: E402
 from support.run_record import run_record  # noqa: E402
+from support.scenario_state import ScenarioState  # noqa: E402
 from support.stack_under_test import leak_guard, running_stack, stack_under_test  # noqa: E402
 
 __all__ = ["after_scenario", "after_step", "before_all", "before_scenario"]
@@ -71,20 +72,15 @@ def before_all(context):
 
 
 def before_scenario(context, scenario):
-    if "pool" in scenario.effective_tags and len(context.stack.memcached_names) < 2:
-        scenario.skip("a pool scenario: it runs when the stack has several memcached (--memcached-nodes 3)")
-        return
-    if "celery" in scenario.effective_tags and (why := celery_workers.broker_unreachable()):
-        print(f"harvest: skipping {scenario.name!r}: {why}", file=sys.__stderr__)
+    context.state = ScenarioState()  # what the steps hand each other, declared
+    if why := tags.skip_reason(context, scenario):
         scenario.skip(why)
         return
-    context.responses = []
-    context.browser = None
-    context.scratch = Path(tempfile.mkdtemp(prefix="scenario-"))  # files a scenario writes (logs ...)
-    context.add_cleanup(shutil.rmtree, context.scratch, ignore_errors=True)
+    context.state.scratch = Path(tempfile.mkdtemp(prefix="scenario-"))  # files a scenario writes (logs ...)
+    context.add_cleanup(shutil.rmtree, context.state.scratch, ignore_errors=True)
     isolation.reset(context.stack)
-    if "browser" in scenario.effective_tags:
-        context.browser = context.browsers.fresh(context.stack.browser_url + "/health/")
+    if tags.wants_browser(scenario):
+        context.state.browser = context.browsers.fresh(context.stack.browser_url + "/health/")
 
 
 def after_step(context, step):

@@ -32,7 +32,7 @@ def fails(context):
 
 @given("the browser shows the front page")
 def front_page(context):
-    context.browser.visit(context.stack.base_url + "/")
+    context.state.browser.visit(context.stack.base_url + "/")
 
 @given("the suite waits to be stopped")
 def waits(context):

@@ -60,7 +60,7 @@ def step_visits_with_cookie_shape(context, name, uri, shape):
 
 @then('{name:w} sees "{text:Text}"')
 def step_named_reader_sees(context, name, text):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     visible = html.visible_text(response.text)
     assert text in visible, f"{name} does not see {text!r} on {response.uri}; the page reads: {visible[:800]}"
 
@@ -87,13 +87,13 @@ def step_client_logs_in(context, name):
 
 @then("the client is logged in")
 def step_client_logged_in(context):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     assert response.status == 302, f"login answered {response.status}, not a redirect: {response.describe()}"
 
 
 @then("the client is asked to wait {seconds:d} seconds before trying again")
 def step_client_waits(context, seconds):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     assert response.status == 429, f"expected 429 Too Many Requests, got {response.status}"
     assert response.header("Retry-After") == str(seconds), f"Retry-After: {response.header('Retry-After')!r}"
     text = html.visible_text(response.text)
@@ -108,7 +108,9 @@ def step_login_flood(context, name, count):
     # nginx's count of this client outlives the scenario (every reader of the suite is one client):
     # a fresh nginx afterwards, so that the next scenario's logins are not refused.
     context.add_cleanup(_fresh_nginx, context.stack)
-    context.flood = at_once(count, lambda: over_session(context, client, "/login/", method="POST", data=form))
+    context.state.flood = at_once(
+        count, lambda: over_session(context, client, "/login/", method="POST", data=form)
+    )
 
 
 def _fresh_nginx(stack):
@@ -118,13 +120,15 @@ def _fresh_nginx(stack):
 
 @then("at most {count:d} of them reached the app")
 def step_reached_app(context, count):
-    reached = [response for response in context.flood if response.header("X-Cache")]  # the app marks its own
-    assert len(reached) <= count, f"{len(reached)} of {len(context.flood)} logins reached the app"
+    reached = [
+        response for response in context.state.flood if response.header("X-Cache")
+    ]  # the app marks its own
+    assert len(reached) <= count, f"{len(reached)} of {len(context.state.flood)} logins reached the app"
 
 
 @then("nginx answered the others 429 with Retry-After")
 def step_nginx_refused(context):
-    refused = [response for response in context.flood if not response.header("X-Cache")]
+    refused = [response for response in context.state.flood if not response.header("X-Cache")]
     assert refused, "nginx refused none of them"
     wrong = [
         (r.status, r.header("Retry-After")) for r in refused if r.status != 429 or not r.header("Retry-After")

@@ -53,7 +53,7 @@ def step_many_posts(context, count, prefix, last):
 @then("the reader sees the posts in this order: {titles}")
 def step_order(context, titles):
     wanted = [t.strip().strip('"') for t in titles.split(",")]
-    text = html.visible_text(context.responses[-1].text)
+    text = html.visible_text(context.state.responses[-1].text)
     missing = [title for title in wanted if title not in text]
     assert not missing, f"missing {missing} in: {text[:600]}"
     positions = [text.find(title) for title in wanted]
@@ -62,13 +62,13 @@ def step_order(context, titles):
 
 @then("the page runs no script an author wrote")
 def step_no_script(context):
-    count = html.elements(context.responses[-1].text, "script")
+    count = html.elements(context.state.responses[-1].text, "script")
     assert count == 0, f"the page has {count} <script> element(s)"
 
 
 @then("the reader gets the site's page-not-found page")
 def step_site_404(context):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     assert response.status == 404, f"expected 404, got {response.status}"
     text = html.visible_text(response.text)
     assert "no such page on The Publication" in text, f"not the site's own 404 page: {text[:400]}"
@@ -111,7 +111,7 @@ def step_reading_time(context, title, minutes):
 
 
 def _admin(context, name):
-    admin = AdminPage(context.browser, context.stack.browser_url)
+    admin = AdminPage(context.state.browser, context.stack.browser_url)
     admin.log_in(name, accounts.password(context, name))
     return admin
 

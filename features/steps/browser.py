@@ -8,8 +8,8 @@ from support.parameters import REGISTERED  # noqa: F401  (the step parameters' t
 
 
 def page(context):
-    assert context.browser is not None, "this step needs a browser: tag the scenario @browser"
-    return Page(context.browser, context.stack.browser_url)
+    assert context.state.browser is not None, "this step needs a browser: tag the scenario @browser"
+    return Page(context.state.browser, context.stack.browser_url)
 
 
 @step('I am at "{path:Text}"')
@@ -38,7 +38,9 @@ def step_should_be_at(context, path):
     # A path without a query string is compared without the page's query string.
     at = (lambda: current.path) if "?" in path else (lambda: current.path.split("?")[0])
     waits.until(
-        context.browser, lambda d: at() == path, lambda: f"expected to be at {path}, {current.summary()}"
+        context.state.browser,
+        lambda d: at() == path,
+        lambda: f"expected to be at {path}, {current.summary()}",
     )
 
 
@@ -46,7 +48,7 @@ def step_should_be_at(context, path):
 def step_should_see(context, text):
     current = page(context)
     waits.until(
-        context.browser,
+        context.state.browser,
         lambda d: text in current.visible_text,
         lambda: f"{text!r} is not visible {current.summary()}",
     )

@@ -15,13 +15,13 @@ SECURITY_HEADERS = (
 
 
 def _last(context):
-    return context.responses[-1]
+    return context.state.responses[-1]
 
 
 def _key(context, uri, host=None):
     """nginx's key for uri, on the host of the last request (or the stack's own host)."""
     if host is None:
-        host = _last(context).host if context.responses else context.stack.host
+        host = _last(context).host if context.state.responses else context.stack.host
     return memcached.nginx_key(host, as_sent(uri))
 
 
@@ -47,7 +47,7 @@ def step_l1_hit(context):
 
 @then("the reader sees the same page as the first reader")
 def step_same_body(context):
-    first, last = context.first_response.body, _last(context).body
+    first, last = context.state.first_response.body, _last(context).body
     assert last == first, f"bodies differ: first {len(first)} bytes, now {len(last)} bytes"
 
 
@@ -86,7 +86,7 @@ def step_ttl(context, uri, seconds):
 
 @then("the page carries the same security headers as the rendered page")
 def step_same_headers(context):
-    rendered, served = context.first_response, _last(context)
+    rendered, served = context.state.first_response, _last(context)
     for name in SECURITY_HEADERS:
         assert rendered.header(name), f"the rendered page has no {name} header"
         assert served.header(name) == rendered.header(name), (
@@ -100,48 +100,50 @@ def step_same_headers(context):
 
 @when('{count:d} readers ask for "{uri:Text}" at the same moment')
 def step_burst(context, count, uri):
-    context.burst = burst(context, uri, count)
+    context.state.burst = burst(context, uri, count)
 
 
 @then("all {count:d} readers get the page")
 def step_burst_all_ok(context, count):
-    statuses = [r.status for r in context.burst]
+    statuses = [r.status for r in context.state.burst]
     assert statuses == [200] * count, f"statuses: {sorted(set(statuses))}, {len(statuses)} answers"
 
 
 @then("Django rendered it at most {renders:d} times")
 def step_burst_renders(context, renders):
-    rendered = sum(1 for r in context.burst if r.header("X-Cache") == "MISS")
-    assert rendered <= renders, f"Django rendered the page {rendered} times for {len(context.burst)} readers"
+    rendered = sum(1 for r in context.state.burst if r.header("X-Cache") == "MISS")
+    assert rendered <= renders, (
+        f"Django rendered the page {rendered} times for {len(context.state.burst)} readers"
+    )
 
 
 @then("every reader gets a {status:d} page within a second")
 def step_burst_answered(context, status):
-    statuses = sorted({r.status for r in context.burst})
+    statuses = sorted({r.status for r in context.state.burst})
     assert statuses == [status], f"statuses: {statuses}"
-    slowest = max(r.elapsed for r in context.burst)
-    assert slowest < 1.0, f"the slowest of {len(context.burst)} readers waited {slowest * 1000:.0f} ms"
+    slowest = max(r.elapsed for r in context.state.burst)
+    assert slowest < 1.0, f"the slowest of {len(context.state.burst)} readers waited {slowest * 1000:.0f} ms"
 
 
 @when('a client asks for "{uri:Text}" with {count:d} made-up query strings')
 def step_junk_variants(context, uri, count):
-    context.snapshot = memcached.tag_lists(context.stack.memcached)
-    context.variants = many(context, [f"{uri}?utm={n}" for n in range(count)])
+    context.state.snapshot = memcached.tag_lists(context.stack.memcached)
+    context.state.variants = many(context, [f"{uri}?utm={n}" for n in range(count)])
 
 
 @then("every answer is the page the first reader got")
 def step_variants_same(context):
-    first = context.first_response.body
-    differ = [r.uri for r in context.variants if (r.status, r.body) != (200, first)]
+    first = context.state.first_response.body
+    differ = [r.uri for r in context.state.variants if (r.status, r.body) != (200, first)]
     assert not differ, f"{len(differ)} answers differ from the first reader's page, e.g. {differ[:3]}"
 
 
 @then("memcached holds none of those pages, its tag lists unchanged")
 def step_none_stored(context):
-    keys = {memcached.nginx_key(r.host, r.uri): r.uri for r in context.variants}
+    keys = {memcached.nginx_key(r.host, r.uri): r.uri for r in context.state.variants}
     found = memcached.get_many(context.stack.memcached, list(keys))
     stored = [keys[key] for key in found]
     assert not stored, f"{len(stored)} of the made-up addresses are stored, e.g. {stored[:3]}"
-    lists, lists_now = context.snapshot, memcached.tag_lists(context.stack.memcached)
+    lists, lists_now = context.state.snapshot, memcached.tag_lists(context.stack.memcached)
     changed = [tag for tag in lists.keys() | lists_now.keys() if lists_now.get(tag) != lists.get(tag)]
     assert not changed, f"tag lists changed: {changed}"

@@ -27,14 +27,14 @@ def step_lifetime_ended(context, uri):
 
 @then("the reader gets the page's last good copy, marked stale")
 def step_stale_copy(context):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     assert is_stale_copy(response), f"not the page's last good copy: {response.describe()}"
 
 
 @then("the reader gets the page's last good copy, marked stale, within {seconds:d} seconds")
 def step_stale_copy_within(context, seconds):
     step_stale_copy(context)
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     assert response.elapsed <= seconds + GRACE, f"{response.uri} took {response.elapsed:.2f} s"
 
 

@@ -13,7 +13,7 @@ from support.parameters import REGISTERED  # noqa: F401  (the step parameters' t
 def step_has_visited(context, uri):
     response = request(context, uri)
     assert response.status == 200, f"expected {uri} to answer 200, got {response.status}"
-    context.first_response = response
+    context.state.first_response = response
 
 
 @given('readers have seen "{uri:Text}" served from {level:Level}')
@@ -61,20 +61,20 @@ def step_posts(context, uri):
 
 @then("the reader gets a {status:d} page")
 def step_status(context, status):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     assert response.status == status, f"expected status {status}, got {response.status} for {response.uri}"
 
 
 @then('the reader sees "{text:Text}"')
 def step_sees(context, text):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     visible = html.visible_text(response.text)
     assert text in visible, f"expected {text!r} on {response.uri}; the page reads: {visible[:800]}"
 
 
 @then('the reader does not see "{text:Text}"')
 def step_does_not_see(context, text):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     visible = html.visible_text(response.text)
     at = visible.find(text)
     assert at < 0, (

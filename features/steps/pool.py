@@ -29,14 +29,14 @@ def _servers(context):
 def _visit(context, count):
     """Each post once, nginx's first level emptied first: each answer says what memcached holds."""
     context.stack.clear_l1()
-    context.visits = [request(context, uri) for uri in _post_uris(count)]
-    return context.visits
+    context.state.visits = [request(context, uri) for uri in _post_uris(count)]
+    return context.state.visits
 
 
 def _homes(context):
     """Each post's server, as found in memcached: one and only one holds its page."""
     homes = {}
-    for response in context.visits:
+    for response in context.state.visits:
         holders = memcached.holders(context.stack.memcached, _key(response))
         assert len(holders) == 1, f"{response.uri} is stored on {len(holders)} servers: {sorted(holders)}"
         homes[response.uri] = next(iter(holders))
@@ -54,43 +54,43 @@ def step_seen_from_memcached(context, count):
     _visit(context, count)
     for response in _visit(context, count):
         assert_served_from(response, "memcached")
-    context.homes = _homes(context)
+    context.state.homes = _homes(context)
 
 
 @then("each post's page is stored on exactly one server, every server holding some")
 def step_one_server_each(context):
-    context.homes = _homes(context)
+    context.state.homes = _homes(context)
     holding = {server: 0 for server in _servers(context)}
-    for server in context.homes.values():
+    for server in context.state.homes.values():
         holding[server] += 1
     assert min(holding.values()) > 0, f"pages by server: {holding}"
 
 
 @then("each post's page is still served from memcached once the other servers forget it")
 def step_served_from_home(context):
-    for uri, home in context.homes.items():
+    for uri, home in context.state.homes.items():
         key = memcached.nginx_key(context.stack.host, uri)
         memcached.delete(context.stack.memcached, key, only=[s for s in _servers(context) if s != home])
     context.stack.clear_l1()
-    for uri in context.homes:
+    for uri in context.state.homes:
         assert_served_from(request(context, uri), "memcached")
 
 
 @then("each post's page is rendered by Django once its own server forgets it")
 def step_rendered_without_home(context):
-    for uri, home in context.homes.items():
+    for uri, home in context.state.homes.items():
         memcached.forget(context.stack.memcached, memcached.nginx_key(context.stack.host, uri), only=[home])
     context.stack.clear_l1()
-    for uri in context.homes:
+    for uri in context.state.homes:
         assert_rendered(request(context, uri))
 
 
 @then("the posts stored on server {number:d} are rendered by Django, the others served from memcached")
 def step_lost_server_pages(context, number):
     lost = _servers(context)[number - 1]
-    assert lost in context.homes.values(), f"no post was stored on server {number} ({lost})"
-    for response in context.visits:
-        if context.homes[response.uri] == lost:
+    assert lost in context.state.homes.values(), f"no post was stored on server {number} ({lost})"
+    for response in context.state.visits:
+        if context.state.homes[response.uri] == lost:
             assert_rendered(response)
         else:
             assert_served_from(response, "memcached")
@@ -98,14 +98,14 @@ def step_lost_server_pages(context, number):
 
 @then("every one of those pages answered within a second")
 def step_within_a_second(context):
-    slow = [f"{r.uri} {r.elapsed * 1000:.0f} ms" for r in context.visits if r.elapsed >= 1.0]
+    slow = [f"{r.uri} {r.elapsed * 1000:.0f} ms" for r in context.state.visits if r.elapsed >= 1.0]
     assert not slow, f"pages slower than a second: {slow}"
 
 
 @then("every one of the {count:d} posts was served from memcached")
 def step_all_from_memcached(context, count):
-    assert len(context.visits) == count
-    for response in context.visits:
+    assert len(context.state.visits) == count
+    for response in context.state.visits:
         assert_served_from(response, "memcached")
 
 
@@ -152,7 +152,7 @@ def step_new_titles(context, seconds, count):
     " readers of the {count:d} posts see the new titles"
 )
 def step_new_titles_after_stall(context, seconds, count):
-    _see_new_titles(context, seconds, since=context.answering_again)
+    _see_new_titles(context, seconds, since=context.state.answering_again)
 
 
 def _see_new_titles(context, seconds, since=None):

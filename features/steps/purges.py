@@ -26,7 +26,7 @@ def step_edit_during_stall(context, part, seconds, title, new_title):
 @then('within {seconds:d} seconds of memcached answering again readers of "{uri:Text}" see "{text:Text}"')
 def step_see_after_stall(context, seconds, uri, text):
     shows = lambda response: response.status == 200 and text in html.visible_text(response.text)  # noqa: E731
-    ask_until(context, seconds, uri, shows, f"show {text!r}", since=context.answering_again)
+    ask_until(context, seconds, uri, shows, f"show {text!r}", since=context.state.answering_again)
 
 
 @given("the next purge pauses once it has read which pages to forget")
@@ -37,7 +37,7 @@ def step_arm_purge(context):
 
 @when('a reader visits "{uri:Text}" on host "{host:Text}" while that purge is paused')
 def step_visit_during_purge(context, uri, host):
-    context.paused_purge = context.stack.paused_worker(point=PURGE)
+    context.state.paused_purge = context.stack.paused_worker(point=PURGE)
     record(context, request(context, uri, host=on_host(context, host)))
 
 
@@ -55,7 +55,7 @@ def step_see_on_host(context, seconds, uri, host, text):
 
 @step("the paused purge finishes")
 def step_purge_resumes(context):
-    context.stack.resume(context.paused_purge, point=PURGE)
+    context.stack.resume(context.state.paused_purge, point=PURGE)
 
 
 @step('the author of "{title:Text}" is renamed "{name:Text}"')
@@ -80,10 +80,10 @@ def step_scheduled(context, title, uri, seconds):
     post = content.post(title, uri)
     post.published_at = timezone.now() + timedelta(seconds=seconds)
     post.save()
-    context.scheduled_at = time.monotonic() + seconds
+    context.state.scheduled_at = time.monotonic() + seconds
 
 
 @then('within {seconds:d} seconds of its time readers of "{uri:Text}" see "{text:Text}"')
 def step_see_at_its_time(context, seconds, uri, text):
     shows = lambda response: text in html.visible_text(response.text)  # noqa: E731
-    ask_until(context, seconds, uri, shows, f"show {text!r}", since=context.scheduled_at)
+    ask_until(context, seconds, uri, shows, f"show {text!r}", since=context.state.scheduled_at)

@@ -21,13 +21,13 @@ def step_render_paused(context, uri, title):
     worker = stack.paused_worker()
     context.add_cleanup(pool.shutdown)
     context.add_cleanup(stack.resume, worker)
-    context.paused_render = (worker, answer)
+    context.state.paused_render = (worker, answer)
 
 
 @step("the paused render finishes")
 def step_render_resumes(context):
     """After the purges of what changed meanwhile: the interleaving these scenarios force."""
-    worker, answer = context.paused_render
+    worker, answer = context.state.paused_render
     purges.settle()
     context.stack.resume(worker)
     record(context, answer.result(timeout=30))
@@ -35,12 +35,12 @@ def step_render_resumes(context):
 
 @when('{count:d} readers ask for "{uri:Text}" while the paused render\'s worker is killed')
 def step_burst_while_killed(context, count, uri):
-    worker, _ = context.paused_render
+    worker, _ = context.state.paused_render
     with ThreadPoolExecutor(1) as pool:
         crowd = pool.submit(burst, context, uri, count)
         time.sleep(0.3)  # the crowd is waiting for the paused render
         context.stack.kill_paused(worker)
-        context.burst = crowd.result(timeout=60)
+        context.state.burst = crowd.result(timeout=60)
 
 
 @when('{count:d} readers ask for "{uri:Text}" while another reader visits "{other:Text}"')
@@ -48,12 +48,12 @@ def step_burst_and_other(context, count, uri, other):
     with ThreadPoolExecutor(1) as pool:
         crowd = pool.submit(burst, context, uri, count)
         time.sleep(0.5)  # the crowd is waiting for the slow render
-        context.other = request(SimpleNamespace(stack=context.stack), other)
-        context.burst = crowd.result(timeout=60)
+        context.state.other = request(SimpleNamespace(stack=context.stack), other)
+        context.state.burst = crowd.result(timeout=60)
 
 
 @then("the other reader gets the page rendered by Django within a second")
 def step_other_prompt(context):
-    response = context.other
+    response = context.state.other
     assert_rendered(response)
     assert response.elapsed < 1.0, f"{response.uri} took {response.elapsed:.2f} s while the crowd waited"

@@ -46,7 +46,7 @@ def step_no_page(context):
 
 @then("memcached holds nothing but that response, under nginx's key for that very request")
 def step_only_own_key(context):
-    response = context.responses[-1]
+    response = context.state.responses[-1]
     own = memcached.nginx_key(response.host, response.uri)
     keys = memcached.page_keys(context.stack.memcached)
     others = [key for key in keys if key != own]
@@ -58,12 +58,12 @@ def step_only_own_key(context):
 
 @then('the page stored for "{uri:Text}" is the one the first reader got')
 def step_untainted(context, uri):
-    attack = context.responses[-1]
+    attack = context.state.responses[-1]
     key = memcached.nginx_key(attack.host, as_sent(uri))
     keys = memcached.page_keys(context.stack.memcached)
     assert set(keys) <= {key}, f"pages stored under other keys: {sorted(set(keys) - {key})}"
     stored = memcached.read(context.stack.memcached, key)
-    plain = context.first_response.body
+    plain = context.state.first_response.body
     assert stored is None or stored == plain, (
         f"the page stored after {attack.request_headers} differs from the first reader's "
         f"({len(stored)} vs {len(plain)} bytes)"

@@ -20,20 +20,18 @@ def create_editor(context, name, password):
 
 
 def remember_password(context, name, password):
-    context.passwords = {**getattr(context, "passwords", {}), name: password}
+    context.state.passwords[name] = password
 
 
 def password(context, name):
-    passwords = getattr(context, "passwords", {})
+    passwords = context.state.passwords
     assert name in passwords, f'no user {name!r}: add `Given the user "{name}" exists with password "..."`'
     return passwords[name]
 
 
 def session(context, name):
     """The HTTP session (cookies) of a named reader who uses no browser (Jack, Jill ...)."""
-    if not hasattr(context, "sessions"):
-        context.sessions = {}
-    return context.sessions.setdefault(name, requests.Session())
+    return context.state.sessions.setdefault(name, requests.Session())
 
 
 def log_in_over_http(context, name, secret):
@@ -52,7 +50,7 @@ def log_in(context, name, secret=None):
     secret: the password typed, when it is not the user's own (a wrong one).
     """
     secret = password(context, name) if secret is None else secret
-    if context.browser is not None:
-        LoginPage(context.browser, context.stack.browser_url).log_in(name, secret)
+    if context.state.browser is not None:
+        LoginPage(context.state.browser, context.stack.browser_url).log_in(name, secret)
     else:
         log_in_over_http(context, name, secret)

@@ -17,12 +17,12 @@ def folder(scenario, reports, attempt=None):
 def keep(context, scenario, reports):
     folder = folder_for(context, scenario, reports)
     folder.mkdir(parents=True, exist_ok=True)
-    responses = getattr(context, "responses", [])
+    responses = context.state.responses
     (folder / "responses.txt").write_text("\n\n".join(r.describe() for r in responses) or "no responses\n")
     for name, text in context.stack.log_tails().items():
         (folder / name).write_text(text)
-    if context.browser is not None:
-        _browser(context.browser, folder)
+    if context.state.browser is not None:
+        _browser(context.state.browser, folder)
         _embed_screenshot(context, folder / "screenshot.png")
     print(f"  evidence kept in {folder}")
 

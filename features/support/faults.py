@@ -19,14 +19,14 @@ def program(stack, part):
 @contextlib.contextmanager
 def stalled(context, part, seconds):
     """The part frozen (a busy server, a network hiccup) for seconds, from entry; what the block
-    does happens meanwhile. context.answering_again: when it answered again (time.monotonic())."""
+    does happens meanwhile. context.state.answering_again: when it answered again (time.monotonic())."""
     context.add_cleanup(context.stack.heal)
     began = time.monotonic()
     context.stack.freeze(program(context.stack, part))
     yield
     time.sleep(max(0.0, began + seconds - time.monotonic()))  # the stall's own length
     context.stack.heal()
-    context.answering_again = time.monotonic()
+    context.state.answering_again = time.monotonic()
 
 
 class Outage:

@@ -105,7 +105,9 @@ def assert_rendered(response):
 
 
 def record(context, response):
-    context.responses = [*getattr(context, "responses", [])[-4:], response]
+    state = getattr(context, "state", None)  # a request made outside a scenario's steps keeps nothing
+    if state is not None:
+        state.responses = [*state.responses[-4:], response]
     return response
 
 

@@ -20,6 +20,7 @@ from harvest import options as harvest_options
 from harvest.errors import USAGE_ERROR, UsageError
 from harvest.features import FeatureError
 from harvest.project import Project, ProjectError
+from harvest.queue import QueueError
 from harvest.running import behave_args, dry_run, execute, report, userdata
 from harvest.selection import list_tags, select
 
@@ -57,7 +58,11 @@ def run(argv=None, prog="harvest"):
         Path(options.html).parent.mkdir(parents=True, exist_ok=True)
     xunit_dir = reports.temporary_dir() if options.with_xunit else None
     args = behave_args(options, selection.locations, selection.expression, xunit_dir)
-    if jobs > 1 or options.retry:
+    if options.queue:
+        from harvest.coordinator import run_queue
+
+        result = run_queue(options, project, selection, args)
+    elif jobs > 1 or options.retry:
         from harvest.parallel import run_workers
 
         result = run_workers(options, project, jobs, selection, args)
@@ -70,11 +75,16 @@ def run(argv=None, prog="harvest"):
 
 
 def main(argv=None, prog="harvest"):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["worker"]:
+        from harvest.queue_worker import main as worker
+
+        return worker(argv[1:], prog)
     try:
         if wrong_behave := behave_compat.check():
             raise UsageError(wrong_behave)
         return run(argv, prog)
-    except (UsageError, FeatureError, ProjectError) as error:
+    except (UsageError, FeatureError, ProjectError, QueueError) as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:

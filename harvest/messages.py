@@ -41,9 +41,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Finished:
-    """The worker tore down (teardown_error: None, or what failed)."""
+    """The worker tore down (teardown_error: None, or what failed); record: its run record
+    (timings by name, the browser that ran)."""
 
     teardown_error: str | None = None
+    record: dict | None = None
 
 
 KINDS = {kind.__name__: kind for kind in (Run, Stop, Ready, SetupFailed, Outcome, Finished)}

@@ -77,6 +77,15 @@ def _run_options(parser):
         help="run a failed scenario again, up to N times; one that then passes is flaky",
     )  # fmt: skip
     parser.add_argument("--strict-flaky", action="store_true", help="a flaky scenario fails the run")
+    parser.add_argument(
+        "--queue", metavar="URL",
+        help="queue mode: put the scenarios on this Redis (redis://host:6379/3) for `harvest worker` "
+        "processes on any machines, and report their outcomes here",
+    )  # fmt: skip
+    parser.add_argument(
+        "--run", metavar="ID", default=os.environ.get("HARVEST_RUN"),
+        help="queue mode: the run's name on the broker (default: $HARVEST_RUN, else a fresh one)",
+    )  # fmt: skip
 
 
 def _report_options(parser):
@@ -155,6 +164,12 @@ def check(options):
     if options.scale_app > 1 and options.stack != "compose":
         raise UsageError("--scale-app needs --stack compose")
     parallel = options.jobs == "auto" or options.jobs > 1
+    if options.queue and parallel:
+        raise UsageError("--queue hands the scenarios to `harvest worker` processes: leave -j out")
+    if options.queue and (options.stack != "local" or options.port):
+        raise UsageError("--queue: each worker starts its own local stack: leave --stack and --port out")
+    if options.run and not options.queue:
+        raise UsageError("--run names a queue-mode run: give --queue too")
     if parallel and options.stack != "local":
         raise UsageError("-j runs workers on the local stack; with --stack compose leave -j out")
     if parallel and options.port:

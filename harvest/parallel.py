@@ -10,7 +10,6 @@ makes them.
 """
 
 import contextlib
-import functools
 import os
 import queue
 import signal
@@ -22,11 +21,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from behave.runner import Runner
-from behave.userdata import UserData
-
-from harvest import messages, outcomes, reports, schedule
-from harvest.running import RunResult, execute, userdata
+from harvest import messages, outcomes, replay, schedule
 
 STOP_GRACE = 120  # seconds a worker has for its teardowns before it is killed (its reaper sweeps)
 
@@ -90,6 +85,7 @@ class Handout:
         self.failfast = failfast
         self.events = queue.Queue()
         self.outcomes = {}
+        self.records = []  # the workers' run records (timings, browser), as each finishes
         self.teardown_errors = []
         self.setup_error = None
         self.finished = False
@@ -126,52 +122,60 @@ class Handout:
     def _run(self):
         alive = set(self.workers)
         idle, busy = [], {}
-        stopping = False
+        self.stopping = False
         while alive:
             for worker in list(idle):
-                if stopping or not (location := self._next(worker, busy, alive)):
+                if self.stopping or not (location := self._next(worker, busy, alive)):
                     continue
                 idle.remove(worker)
                 busy[worker] = location
                 worker.send(messages.Run(location))
-            if not busy and not stopping and not self.queue and not self.serial:
-                stopping = True
-                for worker in alive:
-                    worker.stop()
+            if not busy and not self.stopping and not self.queue and not self.serial:
+                self._stop_all(alive)
             worker, message = self.events.get()
             if message is None:
-                alive.discard(worker)
-                if worker in idle:
-                    idle.remove(worker)
-                if worker in busy:
-                    status = worker.process.wait()
-                    why = f"worker {worker.number} stopped (exit status {status}) while running it"
-                    self._keep(outcomes.lost(busy.pop(worker), why))
-                if not alive and (self.queue or self.serial) and not stopping:
-                    for location in [*self.queue, *self.serial]:
-                        self._keep(outcomes.lost(location, "no worker was left to run it"))
-                continue
-            match message:
-                case messages.Ready():
-                    idle.append(worker)
-                case messages.SetupFailed(why=why):
-                    self.setup_error = self.setup_error or why
-                    stopping = True
-                    for other in alive:
-                        other.stop()
-                case messages.Outcome(outcome=outcome):
-                    busy.pop(worker, None)
-                    self._keep(outcome)
-                    if self.failfast and outcome["status"] not in ("passed", "skipped"):
-                        stopping = True
-                        for other in alive:
-                            other.stop()
-                    idle.append(worker)
-                case messages.Finished(teardown_error=error) if error:
-                    self.teardown_errors.append(error)
+                self._gone(worker, alive, idle, busy)
+            else:
+                self._on(worker, message, alive, idle, busy)
         with self.changed:
             self.finished = True
             self.changed.notify_all()
+
+    def _stop_all(self, alive):
+        self.stopping = True
+        for worker in alive:
+            worker.stop()
+
+    def _gone(self, worker, alive, idle, busy):
+        """A worker's process ended: what it was running is lost, and with none left, the rest."""
+        alive.discard(worker)
+        if worker in idle:
+            idle.remove(worker)
+        if worker in busy:
+            status = worker.process.wait()
+            why = f"worker {worker.number} stopped (exit status {status}) while running it"
+            self._keep(outcomes.lost(busy.pop(worker), why))
+        if not alive and (self.queue or self.serial) and not self.stopping:
+            for location in [*self.queue, *self.serial]:
+                self._keep(outcomes.lost(location, "no worker was left to run it"))
+
+    def _on(self, worker, message, alive, idle, busy):
+        match message:
+            case messages.Ready():
+                idle.append(worker)
+            case messages.SetupFailed(why=why):
+                self.setup_error = self.setup_error or why
+                self._stop_all(alive)
+            case messages.Outcome(outcome=outcome):
+                busy.pop(worker, None)
+                self._keep(outcome)
+                if self.failfast and outcome["status"] not in ("passed", "skipped"):
+                    self._stop_all(alive)
+                idle.append(worker)
+            case messages.Finished(teardown_error=error, record=record):
+                self.records.append(record or {})
+                if error:
+                    self.teardown_errors.append(error)
 
     def _keep(self, outcome):
         with self.changed:
@@ -198,75 +202,8 @@ class Handout:
             self.thread.join(timeout=10)
 
 
-def notes(outcome, retries):
-    """What the HTML report says of a scenario that took more than one attempt."""
-    attempts = outcome["attempts"]
-    if attempts < 2:
-        return ()
-    if outcome["status"] == "passed":
-        text = f"flaky: failed {attempts - 1} time(s), passed on attempt {attempts} of {retries + 1}"
-        return [("Flaky", text)]
-    return [("Retried", f"failed all {attempts} attempts")]
-
-
-class ReplayRunner(Runner):
-    """behave's runner and formatters, with each handed-out scenario replayed from its outcome."""
-
-    def __init__(self, config, handout, wanted, retries):
-        super().__init__(config)
-        self.handout = handout
-        self.wanted = wanted
-        self.retries = retries
-
-    def load_hooks(self, filename=None):
-        super().load_hooks(filename)  # terrain puts the site and the support on the path
-        self.hooks = {}  # the workers run the hooks; here nothing starts
-
-    def run_model(self, features=None):
-        features = self.features if features is None else features
-        for feature in features:
-            for scenario in feature.walk_scenarios():
-                if outcomes.location(scenario) in self.wanted:
-                    scenario.run = functools.partial(self._replay, scenario)
-        return super().run_model(features)
-
-    def _replay(self, scenario, runner):
-        outcome = self.handout.wait_for(outcomes.location(scenario))
-        if outcome is None:  # never run: --failfast stopped the run, or it was interrupted
-            return False
-        return outcomes.replay(scenario, runner, outcome, notes(outcome, self.retries))
-
-
 def _terminate(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
-
-
-QUIET = ["--format", "null", "--no-summary", "--no-snippets", "--color", "never"]
-
-
-def _worker_args(options, selection, records, extra):
-    """Each worker's behave arguments: the selection, quiet (harvest reports), its own userdata."""
-    tags = ["--tags", selection.expression] if selection.expression else []
-    where = [str(loc) for loc in selection.locations]
-    return [
-        QUIET + tags + where + userdata(options, records / f"worker-{n}.json", {"harvest.worker": n, **own})
-        for n, own in enumerate(extra, start=1)
-    ]
-
-
-def _flaky(found):
-    return {loc: o["attempts"] for loc, o in found.items() if o["status"] == "passed" and o["attempts"] > 1}
-
-
-def _merged_records(records, count):
-    """The workers' run records as one: each timing the longest of any worker's."""
-    timings, browser = {}, None
-    for n in range(1, count + 1):
-        record = reports.read_record(records / f"worker-{n}.json")
-        for name, seconds in record.get("timings", {}).items():
-            timings[name] = max(timings.get(name, 0.0), seconds)
-        browser = browser or record.get("browser")
-    return timings, browser
 
 
 def run_workers(options, project, jobs, selection, args):
@@ -283,32 +220,15 @@ def run_workers(options, project, jobs, selection, args):
         began = time.monotonic()
         with (
             tempfile.TemporaryDirectory(prefix="harvest-workers-") as records,
-            project.workers(jobs, UserData(_pairs(userdata(options, "")))) as extra,
+            project.workers(jobs, replay.run_userdata(options)) as extra,
         ):
             ready = time.monotonic() - began
-            each = _worker_args(options, selection, Path(records), extra)
+            each = [
+                replay.worker_args(options, selection, Path(records) / f"worker-{n}.json", n, own)
+                for n, own in enumerate(extra, start=1)
+            ]
             handout.start(jobs, options.retry, lambda n: each[n - 1])
-            result = RunResult(None, True, True)
-            try:
-                replay = functools.partial(
-                    ReplayRunner, handout=handout, wanted=set(wanted), retries=options.retry
-                )
-                result = execute(args, replay)
-            finally:
-                handout.stop(interrupted=result.interrupted)
-            worker_timings, result.record["browser"] = _merged_records(Path(records), jobs)
+            result = replay.replayed(options, args, handout, wanted)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    result.record["timings"] = {"workers' set-up": round(ready, 3), **worker_timings}
-    result.record["setup_error"] = handout.setup_error
-    result.record["seconds"] = {loc: o["wall"] for loc, o in handout.outcomes.items() if o.get("wall")}
-    result.flaky = _flaky(handout.outcomes)
-    for error in handout.teardown_errors:
-        print(f"harvest: a worker's teardown failed: {error}", file=sys.stderr)
-    result.failed = result.failed or bool(handout.setup_error) or bool(handout.teardown_errors)
-    return result
-
-
-def _pairs(args):
-    """userdata's `-D name=value` arguments as a dict."""
-    return dict(arg.split("=", 1) for arg in args[1::2])
+    return replay.gathered(result, handout, ready)

@@ -64,10 +64,9 @@ def behave_args(options, locations, tag_expression, xunit_dir=None):
     return args + [str(loc) for loc in locations]
 
 
-def userdata(options, record, extra=None):
-    """The run's options, as behave userdata (`-D name=value`; see harvest/project.py); extra: more
-    of it (a worker's own)."""
-    values = {
+def run_values(options):
+    """The run's options that the suite reads as behave userdata (see harvest/project.py)."""
+    return {
         "stack": options.stack,
         "port": options.port or 0,
         "scale_app": options.scale_app,
@@ -75,11 +74,18 @@ def userdata(options, record, extra=None):
         "browser": options.browser,
         "headed": options.headed,
         "debug": options.debug_mode,
-        "reports": Path(options.reports).resolve(),
-        "record": record,
-        **(extra or {}),
+        "reports": str(Path(options.reports).resolve()),
     }
+
+
+def userdata_args(values):
+    """Values as behave's `-D name=value` arguments."""
     return [arg for name, value in values.items() for arg in ("-D", f"{name}={value}")]
+
+
+def userdata(options, record, extra=None):
+    """The run's userdata arguments: its options, where its record goes, and extra (a worker's own)."""
+    return userdata_args({**run_values(options), "record": record, **(extra or {})})
 
 
 def execute(args, make_runner=None):

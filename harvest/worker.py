@@ -67,11 +67,12 @@ class WorkerRunner(QuietSetupRunner):
             behave_compat.remaining_cleanups(self.context)
         except Exception as error:  # a teardown that failed: harvest says it, and the run fails
             teardown_error = f"{type(error).__name__}: {error}"
-        self.send(messages.Finished(teardown_error))
+        record = read_record(self.config.userdata.get("record", ""))
+        self.send(messages.Finished(teardown_error, record))
         return self.aborted or bool(teardown_error)
 
     def serve(self, scenarios):
-        for line in self.commands:
+        for line in self.commands:  # the pipe from harvest -j, or a queue (harvest/queue_worker.py)
             command = messages.decode(line)
             if not isinstance(command, messages.Run):
                 break

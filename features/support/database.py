@@ -1,5 +1,6 @@
 """The test database: created through the project's TEST_RUNNER before the run, destroyed after it."""
 
+import contextlib
 import os
 from contextlib import contextmanager
 from urllib.parse import quote
@@ -32,7 +33,8 @@ def _django(server_url):
     from django.test.utils import setup_test_environment
 
     django.setup()
-    setup_test_environment()
+    with contextlib.suppress(RuntimeError):  # set up already: a queue worker makes its clone first
+        setup_test_environment()
     if connection.vendor == "sqlite":
         # A file of this run's own, so gunicorn shares it and parallel runs never do.
         VAR.mkdir(exist_ok=True)
@@ -71,6 +73,8 @@ def clones(count, server_url=None):
     TEMPLATE; SQLite: a copy of the file), as Django's parallel test runner does; yields the
     clones' URLs. All of them are destroyed at the end."""
     connection = _django(server_url)
+    if connection.vendor != "sqlite":  # a template of this process's own: queue workers share a server
+        connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
     runner = _test_runner()
     old_config = runner.setup_databases()
     made = []

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from harvest import messages, outcomes, replay, schedule
+from harvest.live import Live
 from harvest.queue import Heartbeat, Run, connect, new_run_id
 from harvest.queue_worker import commit
 from harvest.running import run_values
@@ -25,8 +26,9 @@ FINISH_GRACE = 60.0  # seconds the coordinator waits for its workers' last words
 class QueueHandout:
     """The run's queue as -j's Handout: outcomes by location, waited for by the replay."""
 
-    def __init__(self, run, order, serial, failfast=False):
+    def __init__(self, run, order, serial, failfast=False, live=None):
         self.run = run
+        self.live = live or Live(order, {})
         self.order = [loc for loc in order if loc not in serial]
         self.serial = [loc for loc in order if loc in serial]
         self.failfast = failfast
@@ -50,6 +52,7 @@ class QueueHandout:
             if event := self.run.next_event(timeout=1.0):
                 self._on(*event)
             self._reclaim()
+            self._count_workers()
             if self._anyone_alive():
                 last_alive = time.monotonic()
             elif time.monotonic() - last_alive > WAIT_FOR_WORKERS:
@@ -70,6 +73,7 @@ class QueueHandout:
             case messages.Outcome(outcome=outcome) if outcome["location"] not in self.outcomes:
                 outcome["lost_on"] = self.lost.get(outcome["location"], [])
                 self._keep(outcome)
+                self.live.update(outcome=outcome)
                 if outcome["location"] == self.serial_running:
                     self.serial_running = None
                 if self.failfast and outcome["status"] not in ("passed", "skipped"):
@@ -95,6 +99,11 @@ class QueueHandout:
                     f"harvest: worker {worker} was lost while running {location}: it runs again",
                     file=sys.stderr,
                 )
+
+    def _count_workers(self):
+        alive = [worker for worker in self.run.workers() if self.run.alive(worker)]
+        busy = sum(1 for worker in alive if self.run.taken_by(worker))
+        self.live.update(busy=busy, workers=len(alive))
 
     def _anyone_alive(self):
         return any(self.run.alive(worker) for worker in self.run.workers())
@@ -160,7 +169,8 @@ def run_queue(options, project, selection, args):
     wanted = [outcomes.location(s) for s in chosen]
     timings = schedule.read_timings(Path(options.reports) / schedule.TIMINGS)
     serial = {outcomes.location(s) for s in chosen if "serial" in s.effective_tags}
-    handout = QueueHandout(run, schedule.longest_first(wanted, timings), serial, options.failfast)
+    order = schedule.longest_first(wanted, timings)
+    handout = QueueHandout(run, order, serial, options.failfast, Live(order, timings))
     meta = {
         "commit": commit(),
         "args": replay.selection_args(selection, project.root),

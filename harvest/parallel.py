@@ -22,6 +22,7 @@ from collections import deque
 from pathlib import Path
 
 from harvest import messages, outcomes, replay, schedule
+from harvest.live import Live
 
 STOP_GRACE = 120  # seconds a worker has for its teardowns before it is killed (its reaper sweeps)
 
@@ -77,12 +78,13 @@ class Worker:
 class Handout:
     """Hands the scenarios to the workers and keeps their outcomes, by location."""
 
-    def __init__(self, order, serial, failfast=False, browser=()):
+    def __init__(self, order, serial, failfast=False, browser=(), live=None):
         self.queue = deque(loc for loc in order if loc not in serial)
         self.serial = deque(loc for loc in order if loc in serial)
         self.browser = set(browser)  # the locations of the scenarios that need a browser
         self.with_browser = set()  # the workers that started one (a browser starts at first need)
         self.failfast = failfast
+        self.live = live or Live(order, {})
         self.events = queue.Queue()
         self.outcomes = {}
         self.records = []  # the workers' run records (timings, browser), as each finishes
@@ -93,6 +95,7 @@ class Handout:
         self.workers = []
 
     def start(self, count, retries, args_for):
+        self.live.update(workers=count)
         self.workers = [Worker(n, retries, args_for(n), self.events) for n in range(1, count + 1)]
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -130,6 +133,7 @@ class Handout:
                 idle.remove(worker)
                 busy[worker] = location
                 worker.send(messages.Run(location))
+                self.live.update(busy=len(busy))
             if not busy and not self.stopping and not self.queue and not self.serial:
                 self._stop_all(alive)
             worker, message = self.events.get()
@@ -169,6 +173,7 @@ class Handout:
             case messages.Outcome(outcome=outcome):
                 busy.pop(worker, None)
                 self._keep(outcome)
+                self.live.update(busy=len(busy), outcome=outcome)
                 if self.failfast and outcome["status"] not in ("passed", "skipped"):
                     self._stop_all(alive)
                 idle.append(worker)
@@ -214,7 +219,8 @@ def run_workers(options, project, jobs, selection, args):
     timings = schedule.read_timings(Path(options.reports) / schedule.TIMINGS)
     serial = {outcomes.location(s) for s in chosen if "serial" in s.effective_tags}
     browser = {outcomes.location(s) for s in chosen if "browser" in s.effective_tags}
-    handout = Handout(schedule.longest_first(wanted, timings), serial, options.failfast, browser)
+    order = schedule.longest_first(wanted, timings)
+    handout = Handout(order, serial, options.failfast, browser, Live(order, timings))
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         began = time.monotonic()

@@ -102,11 +102,13 @@ def merged_records(records):
 
 def replayed(options, args, handout, wanted):
     """behave's formatters over the features, each wanted scenario replayed from the handout's
-    outcome; the handout stopped at the end, however the run ends."""
+    outcome, the handout's live status below them; the handout stopped at the end, however the
+    run ends."""
     result = RunResult(None, True, True)
     try:
         make = functools.partial(ReplayRunner, handout=handout, wanted=set(wanted), retries=options.retry)
-        result = execute(args, make)
+        with handout.live.above():
+            result = execute(args, make)
     finally:
         handout.stop(interrupted=result.interrupted)
     return result

@@ -15,7 +15,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import compose, crowds, grace, http, logins, migrations, pool, purges, slow, staleness, suite
+from bench import (
+    compose,
+    crowds,
+    grace,
+    http,
+    logins,
+    migrations,
+    pool,
+    purges,
+    queue,
+    slow,
+    staleness,
+    suite,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"hit/varnish": 1.0, "hit/static": 0.9, "hit/render": 20.0}
@@ -179,11 +192,23 @@ def grace_lines(g):
     ]
 
 
+def queue_lines(q):
+    rows = [(name, r["seconds"], r["passed"], r["failed"]) for name, r in q["rows"].items()]
+    return [
+        f"The suite across machines ({q['selection']}): one worker, -j, two queue-mode workers, two static"
+        " shards, and a queue-mode worker killed halfway:",
+        "",
+        *_rows(["run", "seconds", "passed", "failed"], rows),
+        "",
+        *_rows(["ratio", "measured"], q["ratios"].items()),
+    ]
+
+
 def table(results):
     sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
     for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
                         ("slow", slow_lines), ("grace", grace_lines), ("purges", purges_lines),
-                        ("logins", logins_lines),
+                        ("logins", logins_lines), ("queue", queue_lines),
                         ("migrations", migration_lines), ("pool", pool_lines)):  # fmt: skip
         if name in results:
             sections.append(lines(results[name]))
@@ -215,6 +240,7 @@ SECTIONS = {
     "migrations": (f"the clustered migration on {migrations.ROWS} rows, both modes", migrations.run),
     "suite": ("the suite (--tag=-slow; all with -j 1, 2, 4 on SQLite and PostgreSQL)", suite.run),
     "compose": ("the compose stack (images cold and warm, the whole suite)", compose.run),
+    "queue": ("the suite across machines: -j, queue mode, static shards, a worker killed", queue.run),
 }  # fmt: skip
 
 

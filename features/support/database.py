@@ -39,6 +39,8 @@ def _django(server_url):
         # A file of this run's own, so gunicorn shares it and parallel runs never do.
         VAR.mkdir(exist_ok=True)
         connection.settings_dict["TEST"]["NAME"] = str(VAR / f"harvest-{os.getpid()}.sqlite3")
+    else:  # a database of this run's own: runs on one server (queue workers, say) never share one
+        connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
     return connection
 
 
@@ -73,8 +75,6 @@ def clones(count, server_url=None):
     TEMPLATE; SQLite: a copy of the file), as Django's parallel test runner does; yields the
     clones' URLs. All of them are destroyed at the end."""
     connection = _django(server_url)
-    if connection.vendor != "sqlite":  # a template of this process's own: queue workers share a server
-        connection.settings_dict["TEST"]["NAME"] = f"test_{connection.settings_dict['NAME']}_{os.getpid()}"
     runner = _test_runner()
     old_config = runner.setup_databases()
     made = []

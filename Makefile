@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HARVEST_ARGS ?=
 
-.PHONY: harvest test suite unit sut-tests project-tests lint format deps venv bench mutants clean
+.PHONY: harvest test suite unit sut-tests project-tests lint steps format deps venv bench mutants clean
 
 harvest: deps venv
 	$(BIN)/harvest $(HARVEST_ARGS)
 
 # Everything, then a check that no process any of it started is still running.
 test: deps venv
-	$(BIN)/python tests/leftovers.py $(MAKE) --no-print-directory lint sut-tests project-tests suite
+	$(BIN)/python tests/leftovers.py $(MAKE) --no-print-directory lint steps sut-tests project-tests suite
 
 suite: venv
 	$(BIN)/harvest $(HARVEST_ARGS)
@@ -25,6 +25,10 @@ project-tests: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Every step definition used by a scenario, every scenario step defined: one line per offender.
+steps: venv
+	$(BIN)/harvest --steps-usage > /dev/null
 
 format: venv
 	$(BIN)/ruff check --fix .

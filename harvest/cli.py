@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from harvest import behave_compat, reports, schedule
+from harvest import behave_compat, catalogue, reports, schedule
 from harvest import options as harvest_options
 from harvest.errors import USAGE_ERROR, UsageError
 from harvest.features import FeatureError
@@ -48,6 +48,8 @@ def run(argv=None, prog="harvest"):
     if options.list_tags:
         list_tags(selection.features)
         return 0
+    if options.steps or options.steps_usage:
+        return catalogue.run(selection.locations, usage=options.steps_usage)
     if not selection.chosen:
         raise UsageError("no scenario matches the selection: nothing to run")
     jobs = harvest_options.workers(options, selection.chosen)

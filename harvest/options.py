@@ -53,6 +53,15 @@ def _selection_options(parser):
         "--list-tags", action="store_true", help="list each tag with how many scenarios carry it"
     )
     parser.add_argument(
+        "--steps", action="store_true",
+        help="the step catalogue: every step sentence, its parameters, its doc and file:line, by module",
+    )  # fmt: skip
+    parser.add_argument(
+        "--steps-usage", action="store_true",
+        help="the catalogue with each step's uses; exit 1 on a step no scenario uses or a scenario "
+        "step no definition matches",
+    )  # fmt: skip
+    parser.add_argument(
         "--failed", action="store_true",
         help="run the scenarios the last run recorded as failed (reports/failed.txt)",
     )  # fmt: skip

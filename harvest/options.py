@@ -111,6 +111,10 @@ def _report_options(parser):
         "--html", nargs="?", const="reports/index.html", metavar="FILE",
         help="write a self-contained HTML report (default file: reports/index.html)",
     )  # fmt: skip
+    parser.add_argument(
+        "--messages", metavar="FILE",
+        help="write the run as Cucumber Messages (NDJSON), for Cucumber's own reports and tools",
+    )  # fmt: skip
     parser.add_argument("--no-color", action="store_true")
     parser.add_argument(
         "--reports", default="reports", metavar="DIR",

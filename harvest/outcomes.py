@@ -140,8 +140,7 @@ def replay(scenario, runner, outcome, notes=()):
     for folder in outcome["evidence"]:
         screenshot = Path(folder) / "screenshot.png"
         if screenshot.exists():
-            data = base64.b64encode(screenshot.read_bytes()).decode("ascii")
-            _embed(runner, "image/png", data, "The browser at the failure")
+            _attach(runner, screenshot.read_bytes())
     behave_compat.leave(runner.context)
     return status.has_failed()
 
@@ -167,6 +166,15 @@ def _replay_steps(scenario, runner, steps):
         running = not (step.status.has_failed() or step.status == Status.skipped)
     for step in list(scenario.all_steps)[len(steps) :]:
         step.status = Status.skipped
+
+
+def _attach(runner, png):
+    """A screenshot into the reports, as the suite's own attach puts it: behave's attach for the
+    formatters that take it, the HTML report's embed."""
+    for formatter in runner.formatters:
+        if hasattr(formatter, "embedding"):
+            formatter.embedding("image/png", png)
+    _embed(runner, "image/png", base64.b64encode(png).decode("ascii"), "The browser at the failure")
 
 
 def _embed(runner, mime, data, caption):

@@ -11,6 +11,7 @@ from harvest.outcomes import location
 
 PROGRESS = "harvest.progress:Progress"
 HTML_FORMATTER = "behave_html_pretty_formatter:PrettyHTMLFormatter"
+MESSAGES_FORMATTER = "harvest.cucumber:CucumberMessages"
 
 
 @dataclass
@@ -35,6 +36,9 @@ def behave_args(options, locations, tag_expression, xunit_dir=None):
     tty = sys.stdout.isatty() and not options.no_color
     formatter = {0: "null", 1: PROGRESS, 2: f"{PROGRESS}WithSteps", 3: "pretty", 4: "pretty"}
     args = []
+    if options.messages:
+        # behave pairs --outfile with the formatters in order: the files' formatters come first.
+        args += ["--format", MESSAGES_FORMATTER, "--outfile", str(Path(options.messages).resolve())]
     if options.html:
         # behave pairs --outfile with the formatters in order: the files' formatters come first.
         args += ["--format", HTML_FORMATTER, "--outfile", str(Path(options.html).resolve())]

@@ -43,9 +43,11 @@ def _browser(browser, folder):
 
 
 def _embed_screenshot(context, screenshot):
-    """Put the failure's screenshot into the HTML report (harvest --html), when one is written."""
+    """Put the failure's screenshot into the reports: behave's own attach (the JSON report,
+    Cucumber Messages), and the HTML report's embed (harvest --html), when one is written."""
     if not screenshot.exists():
         return
+    context.attach("image/png", screenshot.read_bytes())
     for formatter in getattr(context._runner, "formatters", []):
         if getattr(formatter, "name", "") == "html-pretty":
             data = base64.b64encode(screenshot.read_bytes()).decode("ascii")  # the formatter wants base64

@@ -22,6 +22,7 @@ def build_parser(prog="harvest"):
         "-t ~x is fuzzy; a behave expression such as 'cache and not slow' is accepted too.",
     )
     _selection_options(parser)
+    _impact_options(parser)
     _run_options(parser)
     _report_options(parser)
     _stack_options(parser)
@@ -72,6 +73,23 @@ def _selection_options(parser):
     parser.add_argument(
         "--timings", metavar="FILE",
         help="scenario durations (a run's reports/timings.json) that --shard balances by",
+    )  # fmt: skip
+
+
+def _impact_options(parser):
+    """Which scenarios a change can break."""
+    parser.add_argument(
+        "--changed", nargs="?", const="HEAD", metavar="REF",
+        help="run only the scenarios the changes since REF (default: the working tree against HEAD) can "
+        "break, by the impact map, saying why each was chosen",
+    )  # fmt: skip
+    parser.add_argument(
+        "--record-impact", action="store_true",
+        help="measure which lines each scenario runs, in every process of the run, into the impact map",
+    )  # fmt: skip
+    parser.add_argument(
+        "--impact", default="reports/impact.json", metavar="FILE",
+        help="the impact map --record-impact writes and --changed reads (default: reports/impact.json)",
     )  # fmt: skip
 
 
@@ -181,6 +199,12 @@ def check(options):
         raise UsageError("--queue hands the scenarios to `harvest worker` processes: leave -j out")
     if options.queue and (options.stack != "local" or options.port):
         raise UsageError("--queue: each worker starts its own local stack: leave --stack and --port out")
+    if options.record_impact and (options.queue or options.stack != "local" or options.changed):
+        raise UsageError(
+            "--record-impact measures a whole local run: leave --queue, --stack and --changed out"
+        )
+    if options.changed and options.failed:
+        raise UsageError("--changed and --failed each choose the scenarios: give one")
     if options.run and not options.queue:
         raise UsageError("--run names a queue-mode run: give --queue too")
     if parallel and options.stack != "local":

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from harvest import messages, outcomes, replay, schedule
+from harvest import coverage_start, messages, outcomes, replay, schedule
 from harvest.live import Live
 
 STOP_GRACE = 120  # seconds a worker has for its teardowns before it is killed (its reaper sweeps)
@@ -33,8 +33,12 @@ class Worker:
     def __init__(self, number, retries, behave_args, events):
         self.number = number
         read, write = os.pipe()
+        env = dict(os.environ)
+        if env.get(coverage_start.CONTEXT):  # harvest --record-impact: a context file a worker
+            env[coverage_start.CONTEXT] += f"-{number}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "harvest.worker", str(write), str(retries), *behave_args],
+            env=env,
             stdin=subprocess.PIPE,
             stdout=sys.stderr.fileno(),  # harvest's own output stays the report's
             pass_fds=[write],

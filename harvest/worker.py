@@ -17,7 +17,7 @@ import time
 
 from behave.configuration import Configuration
 
-from harvest import behave_compat, messages
+from harvest import behave_compat, coverage_start, messages
 from harvest.outcomes import location, taken
 from harvest.project import Project
 from harvest.quiet import QuietSetupRunner
@@ -97,6 +97,7 @@ class WorkerRunner(QuietSetupRunner):
         return taken(scenario, wall, attempts=attempt, evidence=evidence)
 
     def run_once(self, feature, scenario):
+        coverage_start.enter(location(scenario))  # harvest --record-impact: lines by scenario
         self.feature = feature
         behave_compat.enter_feature(self.context, feature)
         try:

@@ -139,6 +139,43 @@ def baseline(files, mutants):
     return None
 
 
+def changed_lines(mutant):
+    """Each file the mutant edits, with the lines its old text spans (as a diff would say them)."""
+    from harvest.impact import statements
+
+    changes = {}
+    for file, old, _ in mutant.edits:
+        text = (ROOT / file).read_text()
+        first = text[: text.index(old)].count("\n") + 1
+        lines = set(range(first, first + old.count("\n") + 1))
+        changes.setdefault(file, set()).update(statements(text, lines) if file.endswith(".py") else lines)
+    return changes
+
+
+def impact_check(results, map_path):
+    """Each mutant as a change: harvest --changed's choice must hold a scenario that caught it.
+    Lines of a table (rule, scenarios chosen, their seconds by the last timings) and the misses."""
+    from harvest import impact, schedule
+
+    known = impact.ImpactMap.load(map_path)
+    timings = schedule.read_timings(ROOT / "reports" / schedule.TIMINGS) or {}
+    lines, missed = (
+        ["| rule | chosen by --changed | seconds | holds a red one |", "| --- | ---: | ---: | --- |"],
+        [],
+    )
+    for mutant, outcome in results:
+        red = {entry.split()[0] for entry in outcome.red}
+        chosen = impact.choose(known, changed_lines(mutant), set(), lambda name: [], ROOT)
+        seconds = sum(timings.get(location, 0.0) for location in chosen)
+        holds = bool(red & set(chosen)) or (outcome.caught and not red and bool(chosen))
+        if not holds:
+            missed.append(mutant.rule)
+        verdict = "yes" if holds else "**no**"
+        share = f"{len(chosen)} of {len(known.scenarios)}"
+        lines.append(f"| {mutant.rule} | {share} | {seconds:.0f} | {verdict} |")
+    return lines, missed
+
+
 def table(results):
     lines = ["| rule | file | caught | went red | seconds |", "| --- | --- | --- | --- | ---: |"]
     for mutant, outcome in results:
@@ -154,6 +191,10 @@ def main(argv=None):
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="copies at a time")
     parser.add_argument("-k", "--only", action="append", help="only the mutants whose rule contains this")
     parser.add_argument("--report", default=str(ROOT / "reports" / "mutants.md"))
+    parser.add_argument(
+        "--impact", metavar="MAP",
+        help="also check that harvest --changed, on each mutant's change, chooses a scenario that caught it",
+    )  # fmt: skip
     options = parser.parse_args(argv)
     mutants = load()
     if options.only:
@@ -186,9 +227,19 @@ def main(argv=None):
     )
     report = Path(options.report)
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(f"# Mutants\n\n{summary}\n\n{table(results)}")
+    text = f"# Mutants\n\n{summary}\n\n{table(results)}"
+    missed = []
+    if options.impact:
+        lines, missed = impact_check(results, options.impact)
+        held = len(results) - len(missed)
+        chosen = f"{held} of {len(results)} mutants' changes choose a scenario that caught them"
+        text += f"\n## harvest --changed on each mutant\n\n{chosen}.\n\n" + "\n".join(lines) + "\n"
+        print(f"mutants: --changed: {chosen}", flush=True)
+        for rule in missed:
+            print(f"mutants: --changed misses {rule!r}: it chose no scenario that caught it", file=sys.stderr)
+    report.write_text(text)
     print(f"mutants: {summary} Table: {report}")
-    return 1 if survived else 0
+    return 1 if survived or missed else 0
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Templates' own line numbers, for coverage of templates (TEMPLATE_DEBUG=1).
+            "debug": os.environ.get("TEMPLATE_DEBUG") == "1",
         },
     },
 ]

@@ -1,0 +1,50 @@
+"""`harvest --record-impact`: the run measured, every process of it, scenario by scenario; the
+impact map written at the end (harvest/impact.py)."""
+
+import contextlib
+import os
+import shutil
+
+from behave.formatter.base import Formatter
+
+from harvest import coverage_start, impact
+from harvest.outcomes import location
+
+CONTEXTS = "harvest.recording:Contexts"
+
+
+class Contexts(Formatter):
+    """In a single process, each scenario's start is when every process of the run switches to it."""
+
+    name = "impact-contexts"
+
+    def scenario(self, scenario):
+        coverage_start.enter(location(scenario))
+
+
+@contextlib.contextmanager
+def recording(options, project, selection):
+    if not options.record_impact:
+        yield
+        return
+    folder = impact.scratch()
+    env = impact.record_env(folder, project.root)
+    before = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    cov = coverage_start.start()
+    try:
+        yield
+    finally:
+        cov.stop()
+        cov.save()
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    scenarios = [location(s) for s in selection.chosen]
+    found = impact.collect(folder, project.root, scenarios)
+    found.save(options.impact)
+    shutil.rmtree(folder, ignore_errors=True)
+    files = len(found.files)
+    print(f"harvest: the impact map of {len(scenarios)} scenarios over {files} files: {options.impact}")

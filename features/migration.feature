@@ -30,14 +30,14 @@ Feature: Data migrations run in clusters, and survive being stopped
 
   @slow
   Scenario: A large run keeps each worker's memory bounded
-    Given 20000 posts waiting for the search migration
-    When the operator runs the search migration in 40 clusters, 2 at a time
+    Given 5000 posts waiting for the search migration
+    When the operator runs the search migration in 10 clusters, 2 at a time
     Then every post is migrated
     And no worker used more than 150 MB
 
   @celery @slow
   Scenario: On two Celery workers, a worker killed in the middle of a cluster costs nothing
-    Given 6000 posts waiting for the search migration
+    Given 1200 posts waiting for the search migration
     And two Celery workers
     When the operator runs the search migration in 12 clusters on Celery, and the first worker is killed with kill -9 in the middle of a cluster
     Then every post is migrated

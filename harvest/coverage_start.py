@@ -42,9 +42,10 @@ def _follow(cov, path):
     seen, saved = None, time.monotonic()
     while True:
         try:
-            text = path.read_text()
+            text = path.read_text() or seen  # written whole (a rename): never empty once written
         except OSError:
-            text = ""
+            text = seen
+        text = text or ""
         if text != seen or time.monotonic() - saved > 1.0:
             if text != seen:
                 seen = text
@@ -58,7 +59,10 @@ def enter(location):
     """The scenario at location begins: every process of the run follows (this one at once)."""
     if not os.environ.get(CONTEXT):
         return
-    Path(os.environ[CONTEXT]).write_text(location)
+    path = Path(os.environ[CONTEXT])
+    scratch = path.with_name(f"{path.name}.{os.getpid()}")
+    scratch.write_text(location)
+    os.replace(scratch, path)  # whole: a process reading it never sees it half written
     if _started:
         _started[0].switch_context(location)
 

@@ -144,7 +144,8 @@ def report(options, result, selection, xunit_dir, prog, began):
     wanted = {location(s) for s in chosen}
     ran = [s for f in runner.features for s in f.walk_scenarios() if location(s) in wanted]
     seconds = run.get("seconds") or {location(s): s.duration for s in ran if s.status.name != "untested"}
-    schedule.record_timings(folder / schedule.TIMINGS, seconds)
+    if not options.record_impact:  # under coverage every scenario runs slower: not a schedule's timings
+        schedule.record_timings(folder / schedule.TIMINGS, seconds)
     if flaky and options.strict_flaky:
         print(f"{prog}: --strict-flaky: {len(flaky)} scenario(s) passed only on a retry", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ def a_shelf(context):
 def counted(context):
     assert count_books(shelve()) == 3
 """,
-    "shelving.py": """
+    "features/steps/shelving.py": """
 def shelve():
     return ["a", "b", "c"]
 
@@ -37,7 +37,6 @@ def count_books(shelf):
         total += 1
     return total
 """,
-    "features/environment.py": "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path.cwd()))\n",
     "features/shelves.feature": """
 Feature: Shelves
   Scenario: a shelf
@@ -79,10 +78,11 @@ def test_a_change_chooses_the_scenarios_that_ran_it(project, jobs):
     recorded = harvest(project, "--record-impact", *jobs)
     assert recorded.returncode == 0, recorded.stdout + recorded.stderr
     assert "harvest: the impact map of 2 scenarios" in recorded.stdout
-    edit(project / "shelving.py", "total += 1", "total += 2")
+    edit(project / "features/steps/shelving.py", "total += 1", "total += 2")
     chosen = harvest(project, "--changed")
     assert chosen.returncode == 1  # the change breaks the count
-    why = "harvest: features/shelves.feature:5: shelving.py:8 changed (a line these scenarios ran)"
+    changed = "features/steps/shelving.py:8 changed (a line these scenarios ran)"
+    why = f"harvest: features/shelves.feature:5: {changed}"
     assert why in chosen.stdout
     assert "features/shelves.feature:2" not in chosen.stdout
     assert "harvest: 0 passed, 1 failed, 0 skipped" in chosen.stdout

@@ -112,8 +112,8 @@ def run(argv=None, prog="harvest"):
     if options.html:
         Path(options.html).parent.mkdir(parents=True, exist_ok=True)
     xunit_dir = reports.temporary_dir() if options.with_xunit else None
-    with recording(options, project, selection):
-        result = _run(options, project, selection, jobs, xunit_dir)
+    with recording(options, project, selection) as recorded:
+        result = recorded.result = _run(options, project, selection, jobs, xunit_dir)
     status = report(options, result, selection, xunit_dir, prog, began)
     return 130 if result.interrupted else status
 

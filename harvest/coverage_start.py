@@ -4,7 +4,9 @@ The Makefile installs a `.pth` line that imports this module in a process starte
 HARVEST_IMPACT_CONTEXT is set: coverage starts (COVERAGE_PROCESS_START names its settings) and a
 thread follows the context file, switching the process's coverage context to the scenario
 written there and saving the data, at each switch and every second (a process killed with kill -9
-loses at most that second).
+loses at most that second). Each writes that it followed (an `.ack.PID` file beside the context
+file), and a scenario starts only once every running process of the run has: no request of it
+is counted for the one before.
 """
 
 import os
@@ -13,6 +15,7 @@ import time
 from pathlib import Path
 
 CONTEXT = "HARVEST_IMPACT_CONTEXT"
+ACK_WAIT = 3.0  # seconds a scenario waits for the run's processes to follow it
 _started = []
 
 
@@ -50,9 +53,40 @@ def _follow(cov, path):
             if text != seen:
                 seen = text
                 cov.switch_context(text)
+                _replace(path.with_name(f"{path.name}.ack.{os.getpid()}"), text)
             cov.save()
             saved = time.monotonic()
-        time.sleep(0.05)
+        time.sleep(0.02)
+
+
+def _replace(path, text):
+    """Write the file whole: a reader never sees it half written."""
+    scratch = path.with_name(f"{path.name}.tmp")
+    scratch.write_text(text)
+    os.replace(scratch, path)
+
+
+def _running(pid):
+    """The process is alive and not stopped (a frozen app acknowledges nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("T", "t", "Z", "X")
+
+
+def _wait_for_acks(path, location, timeout=ACK_WAIT):
+    """Until every running process of the run has switched to the location (or timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = []
+        for ack in path.parent.glob(f"{path.name}.ack.*"):
+            pid = ack.name.rsplit(".", 1)[1]
+            if pid.isdigit() and _running(int(pid)) and ack.read_text() != location:
+                pending.append(ack)
+        if not pending:
+            return
+        time.sleep(0.01)
 
 
 def enter(location):
@@ -60,11 +94,10 @@ def enter(location):
     if not os.environ.get(CONTEXT):
         return
     path = Path(os.environ[CONTEXT])
-    scratch = path.with_name(f"{path.name}.{os.getpid()}")
-    scratch.write_text(location)
-    os.replace(scratch, path)  # whole: a process reading it never sees it half written
+    _replace(path, location)
     if _started:
         _started[0].switch_context(location)
+    _wait_for_acks(path, location)
 
 
 start()

@@ -33,6 +33,7 @@ from pathlib import Path
 from harvest.errors import UsageError
 
 EVERYONE = "*"  # the key of the lines run outside any scenario
+UNMEASURED = "{} (a scenario skipped when the map was recorded: what it runs is unknown)"
 
 
 def _ranges(lines):
@@ -69,12 +70,18 @@ def git(*args, root=None):
 class ImpactMap:
     """Each file's lines, by the scenarios that ran them; EVERYONE: by all."""
 
-    def __init__(self, commit, scenarios, files):
+    def __init__(self, commit, scenarios, files, unmeasured=()):
         self.commit, self.scenarios, self.files = commit, scenarios, files  # files: {path: {key: set}}
+        self.unmeasured = list(unmeasured)  # skipped when the map was made: what they run is unknown
 
     def save(self, path):
         files = {name: {key: _ranges(lines) for key, lines in by.items()} for name, by in self.files.items()}
-        data = {"commit": self.commit, "scenarios": self.scenarios, "files": files}
+        data = {
+            "commit": self.commit,
+            "scenarios": self.scenarios,
+            "files": files,
+            "unmeasured": self.unmeasured,
+        }
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(data, separators=(",", ":"), sort_keys=True))
 
@@ -86,7 +93,7 @@ class ImpactMap:
             hint = "record one with harvest --record-impact"
             raise UsageError(f"--changed: no impact map at {path}: {hint}") from None
         files = {name: {key: _lines(text) for key, text in by.items()} for name, by in data["files"].items()}
-        return cls(data["commit"], data["scenarios"], files)
+        return cls(data["commit"], data["scenarios"], files, data.get("unmeasured", ()))
 
     def ran(self, name, lines=None):
         """The scenarios that ran these lines of the file (None: any line); EVERYONE among them
@@ -175,8 +182,8 @@ def choose(impact, changes, new, scenarios_in, root, drifted=()):
             reason = f"{where} changed (a line these scenarios ran)"
         else:
             chosen, reason = {EVERYONE}, f"{name} changed (a file the impact map does not know)"
-        for location in chosen:
-            why.setdefault(location, reason)
+        for location in {*chosen, *impact.unmeasured}:
+            why.setdefault(location, reason if location in chosen else UNMEASURED.format(reason))
     if EVERYONE in why:
         reason = why.pop(EVERYONE)
         why = {location: why.get(location, reason) for location in impact.scenarios} | why
@@ -200,7 +207,7 @@ def record_env(folder, root):
             "TEMPLATE_DEBUG": "1"}  # fmt: skip
 
 
-def collect(folder, root, scenarios):
+def collect(folder, root, scenarios, unmeasured=()):
     """The map from the coverage data the run's processes left in folder."""
     import coverage
 
@@ -220,7 +227,7 @@ def collect(folder, root, scenarios):
                 by.setdefault(index.get(context, EVERYONE), set()).add(line)
         if by:
             files[name] = by
-    return ImpactMap(git("rev-parse", "HEAD", root=root).strip(), scenarios, files)
+    return ImpactMap(git("rev-parse", "HEAD", root=root).strip(), scenarios, files, unmeasured)
 
 
 def scratch():

@@ -22,10 +22,23 @@ class Contexts(Formatter):
         coverage_start.enter(location(scenario))
 
 
+class Recording:
+    """What the recorded run says back: its result (which scenarios were skipped, unmeasured)."""
+
+    result = None
+
+    def unmeasured(self, scenarios):
+        if self.result is None or self.result.runner is None:
+            return list(scenarios)
+        ran = {location(s): s.status.name for f in self.result.runner.features for s in f.walk_scenarios()}
+        return [where for where in scenarios if ran.get(where, "skipped") in ("skipped", "untested")]
+
+
 @contextlib.contextmanager
 def recording(options, project, selection):
+    said = Recording()
     if not options.record_impact:
-        yield
+        yield said
         return
     folder = impact.scratch()
     env = impact.record_env(folder, project.root)
@@ -33,7 +46,7 @@ def recording(options, project, selection):
     os.environ.update(env)
     cov = coverage_start.start()
     try:
-        yield
+        yield said
     finally:
         cov.stop()
         cov.save()
@@ -43,7 +56,7 @@ def recording(options, project, selection):
             else:
                 os.environ[name] = value
     scenarios = [location(s) for s in selection.chosen]
-    found = impact.collect(folder, project.root, scenarios)
+    found = impact.collect(folder, project.root, scenarios, said.unmeasured(scenarios))
     found.save(options.impact)
     shutil.rmtree(folder, ignore_errors=True)
     files = len(found.files)

@@ -17,26 +17,21 @@ from harvest import messages, outcomes, replay, schedule
 from harvest.live import Live
 from harvest.queue import Heartbeat, Run, connect, new_run_id
 from harvest.queue_worker import commit
-from harvest.running import run_values
 
 WAIT_FOR_WORKERS = 300.0  # seconds a run waits with no live worker before it gives up
 FINISH_GRACE = 60.0  # seconds the coordinator waits for its workers' last words at the end
 
 
-class QueueHandout:
+class QueueHandout(replay.Outcomes):
     """The run's queue as -j's Handout: outcomes by location, waited for by the replay."""
 
     def __init__(self, run, order, serial, failfast=False, live=None):
+        super().__init__(live or Live(order, {}))
         self.run = run
-        self.live = live or Live(order, {})
         self.order = [loc for loc in order if loc not in serial]
         self.serial = [loc for loc in order if loc in serial]
         self.failfast = failfast
-        self.outcomes, self.records, self.teardown_errors = {}, [], []
         self.lost = {}  # location: the workers it was lost on
-        self.setup_error = None
-        self.finished = False
-        self.changed = threading.Condition()
         self.joined, self.said_goodbye = set(), set()
         self.serial_running = None
         self.stopping = False
@@ -52,8 +47,7 @@ class QueueHandout:
             if event := self.run.next_event(timeout=1.0):
                 self._on(*event)
             self._reclaim()
-            self._count_workers()
-            if self._anyone_alive():
+            if self._count_workers():
                 last_alive = time.monotonic()
             elif time.monotonic() - last_alive > WAIT_FOR_WORKERS:
                 break
@@ -61,9 +55,7 @@ class QueueHandout:
         self.run.set_state("done" if self._all_in() else "stopped")
         self._give_up_on_the_rest()
         self._wait_for_goodbyes()
-        with self.changed:
-            self.finished = True
-            self.changed.notify_all()
+        self._finish()
 
     def _on(self, worker, line):
         self.joined.add(worker)
@@ -81,9 +73,7 @@ class QueueHandout:
                     self.order, self.serial = [], []
             case messages.Finished(teardown_error=error, record=record):
                 self.said_goodbye.add(worker)
-                self.records.append(record or {})
-                if error:
-                    self.teardown_errors.append(error)
+                self._worker_finished(record, error)
 
     def _reclaim(self):
         """What dead workers had taken, back on the queue for another."""
@@ -101,9 +91,11 @@ class QueueHandout:
                 )
 
     def _count_workers(self):
+        """How many workers are alive (the live status told, with how many are busy)."""
         alive = [worker for worker in self.run.workers() if self.run.alive(worker)]
         busy = sum(1 for worker in alive if self.run.taken_by(worker))
         self.live.update(busy=busy, workers=len(alive))
+        return len(alive)
 
     def _anyone_alive(self):
         return any(self.run.alive(worker) for worker in self.run.workers())
@@ -143,17 +135,6 @@ class QueueHandout:
             if event := self.run.next_event(timeout=1.0):
                 self._on(*event)
 
-    def _keep(self, outcome):
-        with self.changed:
-            self.outcomes[outcome["location"]] = outcome
-            self.changed.notify_all()
-
-    def wait_for(self, location):
-        with self.changed:
-            while location not in self.outcomes and not self.finished:
-                self.changed.wait(timeout=1)
-            return self.outcomes.get(location)
-
     def stop(self, interrupted=False):
         if interrupted:
             self.stopping = True
@@ -174,7 +155,7 @@ def run_queue(options, project, selection, args):
     meta = {
         "commit": commit(),
         "args": replay.selection_args(selection, project.root),
-        "userdata": {name: str(value) for name, value in run_values(options).items()},
+        "userdata": dict(replay.run_userdata(options)),
         "retries": options.retry,
     }
     print(f"harvest: run {run.id} waits for workers: harvest worker --queue {options.queue} --run {run.id}",

@@ -79,23 +79,17 @@ class Worker:
         self.reader.join(timeout=5)
 
 
-class Handout:
+class Handout(replay.Outcomes):
     """Hands the scenarios to the workers and keeps their outcomes, by location."""
 
     def __init__(self, order, serial, failfast=False, browser=(), live=None):
+        super().__init__(live or Live(order, {}))
         self.queue = deque(loc for loc in order if loc not in serial)
         self.serial = deque(loc for loc in order if loc in serial)
         self.browser = set(browser)  # the locations of the scenarios that need a browser
         self.with_browser = set()  # the workers that started one (a browser starts at first need)
         self.failfast = failfast
-        self.live = live or Live(order, {})
         self.events = queue.Queue()
-        self.outcomes = {}
-        self.records = []  # the workers' run records (timings, browser), as each finishes
-        self.teardown_errors = []
-        self.setup_error = None
-        self.finished = False
-        self.changed = threading.Condition()
         self.workers = []
 
     def start(self, count, retries, args_for):
@@ -145,9 +139,7 @@ class Handout:
                 self._gone(worker, alive, idle, busy)
             else:
                 self._on(worker, message, alive, idle, busy)
-        with self.changed:
-            self.finished = True
-            self.changed.notify_all()
+        self._finish()
 
     def _stop_all(self, alive):
         self.stopping = True
@@ -182,21 +174,7 @@ class Handout:
                     self._stop_all(alive)
                 idle.append(worker)
             case messages.Finished(teardown_error=error, record=record):
-                self.records.append(record or {})
-                if error:
-                    self.teardown_errors.append(error)
-
-    def _keep(self, outcome):
-        with self.changed:
-            self.outcomes[outcome["location"]] = outcome
-            self.changed.notify_all()
-
-    def wait_for(self, location):
-        """The outcome of that scenario once its worker sent it; None when it will never run."""
-        with self.changed:
-            while location not in self.outcomes and not self.finished:
-                self.changed.wait(timeout=1)
-            return self.outcomes.get(location)
+                self._worker_finished(record, error)
 
     def stop(self, interrupted=False):
         """Every worker stopped and waited for (their teardowns run); nothing is left running."""

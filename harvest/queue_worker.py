@@ -167,7 +167,8 @@ def serve(options):
         with project.workers(1, UserData(values)) as extra, Watchdog(run):
             args = meta["args"] + userdata_args({**values, **extra[0]})
             config = Configuration(command_args=args, load_config=True)
-            runner = WorkerRunner(config, Commands(run, worker), Results(run, worker), meta["retries"])
+            commands, results = Commands(run, worker), Results(run, worker)
+            runner = WorkerRunner(config, commands, results, meta["retries"], project)
             try:
                 return 1 if runner.run() else 0
             except KeyboardInterrupt:

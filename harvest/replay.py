@@ -4,6 +4,7 @@ outcomes the workers send, in the features' order, as a single run makes its cal
 import functools
 import os
 import sys
+import threading
 
 from behave.runner import Runner
 from behave.userdata import UserData
@@ -53,6 +54,41 @@ class ReplayRunner(Runner):
         if outcome is None:  # never run: --failfast stopped the run, or it was interrupted
             return False
         return outcomes.replay(scenario, runner, outcome, notes(outcome, self.retries))
+
+
+class Outcomes:
+    """What -j's and queue mode's handouts keep: each scenario's outcome by location, waited for
+    by the replay; the workers' run records and teardown errors; the first set-up error."""
+
+    def __init__(self, live):
+        self.live = live
+        self.outcomes, self.records, self.teardown_errors = {}, [], []
+        self.setup_error = None
+        self.finished = False
+        self.changed = threading.Condition()
+
+    def _keep(self, outcome):
+        with self.changed:
+            self.outcomes[outcome["location"]] = outcome
+            self.changed.notify_all()
+
+    def _worker_finished(self, record, error):
+        self.records.append(record or {})
+        if error:
+            self.teardown_errors.append(error)
+
+    def _finish(self):
+        """No outcome will come any more: whoever waits is told."""
+        with self.changed:
+            self.finished = True
+            self.changed.notify_all()
+
+    def wait_for(self, location):
+        """The outcome of that scenario once its worker sent it; None when it will never run."""
+        with self.changed:
+            while location not in self.outcomes and not self.finished:
+                self.changed.wait(timeout=1)
+            return self.outcomes.get(location)
 
 
 QUIET = ["--format", "null", "--no-summary", "--no-snippets", "--color", "never"]

@@ -34,12 +34,12 @@ def die_with_parent():
 
 
 class WorkerRunner(QuietSetupRunner):
-    def __init__(self, config, commands, results, retries):
+    def __init__(self, config, commands, results, retries, project):
         super().__init__(config)
         self.commands = commands
         self.results = results
         self.retries = retries
-        self.project = Project.here()
+        self.project = project  # its hooks: where an attempt's evidence is
 
     def send(self, message):
         self.results.write(messages.encode(message))
@@ -111,7 +111,7 @@ def main(argv):
     results = os.fdopen(int(argv[0]), "w")
     retries = int(argv[1])
     config = Configuration(command_args=argv[2:], load_config=True)
-    runner = WorkerRunner(config, sys.stdin, results, retries)
+    runner = WorkerRunner(config, sys.stdin, results, retries, Project.here())
     try:
         failed = runner.run()
     except KeyboardInterrupt:

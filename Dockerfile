@@ -33,7 +33,8 @@ FROM base AS web
 RUN apt-get update -q && apt-get install -y -q --no-install-recommends \
         nginx-light libnginx-mod-http-set-misc wget \
     && rm -rf /var/lib/apt/lists/*
-CMD ["nginx", "-c", "/etc/nginx/stack/nginx.conf", "-g", "daemon off;"]
+# The store's socket an nginx killed -9 left bound would keep the next one from starting.
+CMD ["sh", "-c", "rm -f /tmp/store.sock && exec nginx -c /etc/nginx/stack/nginx.conf -g 'daemon off;'"]
 
 # The site, served by gunicorn as in the local stack.
 FROM base AS app

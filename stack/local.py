@@ -157,6 +157,7 @@ class LocalStack:
     def _nginx(self):
         program = binaries.find("nginx")
         config = self.run_dir / "nginx.conf"
+        (self.run_dir / "store.sock").unlink(missing_ok=True)  # what an nginx killed -9 left bound
         config.write_text(
             nginx.render(
                 listen=f"{LOOPBACK}:{self.web_port}",
@@ -212,11 +213,12 @@ class LocalStack:
 
     # Faults, for the scenarios that specify staying up.
     def stop_program(self, name):
+        """Down at once, as a crash takes it (kill -9 of its process group): an outage, not a shutdown."""
         for program in self._named(name):
-            self.thaw(program)
+            self.frozen.discard(program)
             child = self.children.pop(program, None)
             if child is not None:
-                child.stop()
+                child.kill()
 
     def freeze(self, name):
         """SIGSTOP: the program keeps its port (connections are accepted) but never answers."""

@@ -62,6 +62,12 @@ class Child:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout)
 
+    def kill(self):
+        """SIGKILL the group and reap the child: gone at once, with whatever it was doing."""
+        if self.process is not None:
+            self.signal(signal.SIGKILL)
+            self.process.wait()
+
     def log_tail(self, lines=40):
         return tail(self.log_path, lines)
 

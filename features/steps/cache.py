@@ -30,6 +30,12 @@ def step_forgotten(context, uri):
     memcached.forget(context.stack.memcached, _key(context, uri))
 
 
+@given("a second has passed since")
+def step_second_passed(context):
+    """What a second changes: nginx's first level keeps a page one second, memcached much longer."""
+    context.stack.clear_l1()
+
+
 @then("the page is rendered by Django")
 def step_rendered(context):
     assert_rendered(_last(context))

@@ -30,9 +30,9 @@ class Workers:
     def __init__(self, stack, folder):
         queue = f"clusters-{uuid.uuid4().hex[:8]}"
         self.env = {**stack.app_env(), "CELERY_BROKER_URL": BROKER_URL, "CELERY_QUEUE": queue,
-                    # A killed worker's task goes to another after 4 s: well over a cluster's
-                    # run here (under a second), well under the 10 s the site runs with.
-                    "CELERY_VISIBILITY_TIMEOUT": "4",
+                    # A killed worker's task goes to another after 2 s: well over a cluster's
+                    # run here (a tenth of a second), well under the 10 s the site runs with.
+                    "CELERY_VISIBILITY_TIMEOUT": "2",
                     task_pause.FOLDER: str(folder / "pause"), "PYTHONPATH": str(ROOT)}  # fmt: skip
         self.folder, self.processes = folder, {}
         (folder / "pause").mkdir()

@@ -196,7 +196,7 @@ def test_faults_map_to_compose_commands(docker):
     stack.heal()
     assert fake.compose_verbs() == [
         "config -q",
-        "stop memcached",
+        "kill memcached",
         "pause app",
         "unpause app",
         "up -d --no-build memcached",
@@ -255,7 +255,7 @@ def test_two_app_replicas_run_behind_nginx_and_fail_together(docker):
     stack.start(stack.prepare())
     stack.stop_program("gunicorn")
     verbs = fake.compose_verbs()
-    assert "up -d --no-build app app2 purger waitroom web" in verbs and verbs[-1] == "stop app app2"
+    assert "up -d --no-build app app2 purger waitroom web" in verbs and verbs[-1] == "kill app app2"
     env = fake.envs[-1]
     assert env["COMPOSE_PROFILES"] == "two-apps"
     config = (stack.run_dir / "nginx.conf").read_text()

@@ -36,13 +36,13 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,  # a worker process that died: its task goes back, not away
     worker_prefetch_multiplier=1,  # a worker holds no task it has not started
-    # Redis: a worker looks every 2 s (a quarter of VISIBILITY when shorter) for tasks a dead
-    # worker held longer than VISIBILITY (kombu otherwise scans on every 10th look only: 100 s).
+    # Redis: a worker looks every 2 s for tasks a dead worker held longer than VISIBILITY (kombu
+    # otherwise scans on every 10th look only: a 20 s wait).
     # The unacknowledged tasks are kept under the run's queue too: kombu's default keys are one
     # per Redis database, and any worker there would restore any run's tasks.
     broker_transport_options={
         "visibility_timeout": VISIBILITY,
-        "unacked_restore_interval": min(2.0, VISIBILITY / 4),
+        "unacked_restore_interval": 2,
         "unacked_restore_throttle": 1,
         "unacked_key": f"{QUEUE}.unacked",
         "unacked_index_key": f"{QUEUE}.unacked_index",

@@ -9,6 +9,8 @@ file), and a scenario starts only once every running process of the run has: no 
 is counted for the one before.
 """
 
+import atexit
+import contextlib
 import os
 import threading
 import time
@@ -17,6 +19,11 @@ from pathlib import Path
 CONTEXT = "HARVEST_IMPACT_CONTEXT"
 ACK_WAIT = 3.0  # seconds a scenario waits for the run's processes to follow it
 _started = []
+# coverage.py's data is switched and saved by one thread at a time: two at once break its
+# database connections, and can crash the process. The following thread holds this while it
+# works; finish() takes it for good, before the process's last save.
+_lock = threading.Lock()
+_finished = []
 
 
 def start():
@@ -32,10 +39,21 @@ def start():
         return None
     _follow_in_thread(cov)
     os.register_at_fork(after_in_child=lambda: _follow_in_thread(coverage.Coverage.current()))
+    atexit.register(finish)  # before coverage.py's own save at exit (atexit runs last in first)
     return cov
 
 
+def finish():
+    """The following thread stops for good: what is saved after this, one thread saves."""
+    if not _finished:
+        _lock.acquire()  # never released
+        _finished.append(True)
+
+
 def _follow_in_thread(cov):
+    global _lock
+    _lock = threading.Lock()  # a forked child's copy may have been held by the parent's thread
+    _finished.clear()
     _started[:] = [cov]
     if cov is not None:
         threading.Thread(target=_follow, args=(cov, Path(os.environ[CONTEXT])), daemon=True).start()
@@ -50,11 +68,12 @@ def _follow(cov, path):
             text = seen
         text = text or ""
         if text != seen or time.monotonic() - saved > 1.0:
-            if text != seen:
-                seen = text
-                cov.switch_context(text)
-                _replace(path.with_name(f"{path.name}.ack.{os.getpid()}"), text)
-            cov.save()
+            with _lock:
+                if text != seen:
+                    seen = text
+                    cov.switch_context(text)
+                    _replace(path.with_name(f"{path.name}.ack.{os.getpid()}"), text)
+                cov.save()
             saved = time.monotonic()
         time.sleep(0.02)
 
@@ -90,14 +109,25 @@ def _wait_for_acks(path, location, timeout=ACK_WAIT):
 
 
 def enter(location):
-    """The scenario at location begins: every process of the run follows (this one at once)."""
+    """The scenario at location begins: every process of the run follows, this one too, through
+    its own following thread (coverage's data is switched and saved by one thread only: two at
+    once break its database connections, and can crash the process)."""
     if not os.environ.get(CONTEXT):
         return
     path = Path(os.environ[CONTEXT])
     _replace(path, location)
     if _started:
-        _started[0].switch_context(location)
+        _wait_for_own_ack(path.with_name(f"{path.name}.ack.{os.getpid()}"), location)
     _wait_for_acks(path, location)
+
+
+def _wait_for_own_ack(ack, location, timeout=ACK_WAIT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if ack.read_text() == location:
+                return
+        time.sleep(0.005)
 
 
 start()

@@ -48,6 +48,7 @@ def recording(options, project, selection):
     try:
         yield said
     finally:
+        coverage_start.finish()
         cov.stop()
         cov.save()
         for name, value in before.items():

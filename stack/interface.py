@@ -42,8 +42,8 @@ class Stack(Protocol):
         """Stop everything it started; safe to call twice, and after a failed start."""
 
     def stop_program(self, name: str) -> None:
-        """Take one program ("memcached", "gunicorn") down at once, as a crash does (kill -9), for
-        the fault scenarios."""
+        """Take one program ("memcached", "gunicorn") down at once, nothing waiting for what it
+        was doing, for the fault scenarios."""
 
     def freeze(self, name: str) -> None:
         """Keep one program's port open but never answering."""

@@ -137,7 +137,10 @@ class LocalStack:
             self.pause_dir.mkdir(exist_ok=True)
             argv += ["--config", pause_point.__file__]
             env[pause_point.FOLDER] = str(self.pause_dir)
-        return Child("gunicorn", argv, self.log_dir / "gunicorn.log", env=env, cwd=SUT)
+        # SIGQUIT: gunicorn's quick shutdown (SIGTERM would wait up to --graceful-timeout for
+        # the requests under way and for idle keep-alive connections).
+        log = self.log_dir / "gunicorn.log"
+        return Child("gunicorn", argv, log, env=env, cwd=SUT, stop_signal=signal.SIGQUIT)
 
     def _purger(self):
         """Applies the purges the database recorded (pagecache.outbox), outside the app's workers."""
@@ -213,12 +216,14 @@ class LocalStack:
 
     # Faults, for the scenarios that specify staying up.
     def stop_program(self, name):
-        """Down at once, as a crash takes it (kill -9 of its process group): an outage, not a shutdown."""
+        """Down at once, as in an outage: what was under way is dropped, nothing waits for it
+        (gunicorn's quick shutdown; the others stop at SIGTERM). Its processes still exit, so
+        what they keep at exit (the impact map's coverage) is kept."""
         for program in self._named(name):
-            self.frozen.discard(program)
+            self.thaw(program)
             child = self.children.pop(program, None)
             if child is not None:
-                child.kill()
+                child.stop()
 
     def freeze(self, name):
         """SIGSTOP: the program keeps its port (connections are accepted) but never answers."""

@@ -14,8 +14,9 @@ from lifetime import die_with_parent
 class Child:
     """One started program: its command, its log file, and a guaranteed stop."""
 
-    def __init__(self, name, argv, log_path, env=None, cwd=None):
+    def __init__(self, name, argv, log_path, env=None, cwd=None, stop_signal=signal.SIGTERM):
         self.name = name
+        self.stop_signal = stop_signal  # the program's own "stop now" (gunicorn's is SIGQUIT)
         self.argv = [str(a) for a in argv]
         self.log_path = Path(log_path)
         self.env = env
@@ -51,22 +52,16 @@ class Child:
                 os.killpg(self.process.pid, signum)
 
     def stop(self, timeout=5.0):
-        """SIGTERM the group, wait, then SIGKILL whatever is left; safe to call twice."""
+        """The stop signal to the group, wait, then SIGKILL whatever is left; safe to call twice."""
         if self.process is None:
             return
         self.signal(signal.SIGCONT)  # a frozen (SIGSTOPped) child must wake to die
-        self.signal(signal.SIGTERM)
+        self.signal(self.stop_signal)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout)
         self.signal(signal.SIGKILL)  # workers that outlived their master go too
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout)
-
-    def kill(self):
-        """SIGKILL the group and reap the child: gone at once, with whatever it was doing."""
-        if self.process is not None:
-            self.signal(signal.SIGKILL)
-            self.process.wait()
 
     def log_tail(self, lines=40):
         return tail(self.log_path, lines)

@@ -1,11 +1,15 @@
 """Steps about users: who exists, logging in, what a logged-in reader gets."""
 
+import time
+
 from behave import given, step, then
 
 from stack.burst import at_once
 from support import accounts, html
 from support.http import form_token, over_session, request
 from support.parameters import REGISTERED  # noqa: F401  (the step parameters' types)
+
+LOGIN_RATE = 5  # login POSTs a second nginx lets through from one client, past its burst
 
 
 @given('the user "{name:Text}" exists with password "{password:Text}"')
@@ -108,9 +112,14 @@ def step_login_flood(context, name, count):
     # nginx's count of this client outlives the scenario (every reader of the suite is one client):
     # a fresh nginx afterwards, so that the next scenario's logins are not refused.
     context.add_cleanup(_fresh_nginx, context.stack)
-    context.state.flood = at_once(
-        count, lambda: over_session(context, client, "/login/", method="POST", data=form)
-    )
+    sent = []
+
+    def post():
+        sent.append(time.monotonic())
+        return over_session(context, client, "/login/", method="POST", data=form)
+
+    context.state.flood = at_once(count, post)
+    context.state.flood_spread = max(sent) - min(sent)
 
 
 def _fresh_nginx(stack):
@@ -123,7 +132,14 @@ def step_reached_app(context, count):
     reached = [
         response for response in context.state.flood if response.header("X-Cache")
     ]  # the app marks its own
-    assert len(reached) <= count, f"{len(reached)} of {len(context.state.flood)} logins reached the app"
+    # "At the same moment" takes the client's threads some time on a busy machine: nginx's
+    # bucket refills LOGIN_RATE a second meanwhile (the template's limit_req_zone), and lets that
+    # many more through.
+    allowed = count + int(context.state.flood_spread * LOGIN_RATE)
+    assert len(reached) <= allowed, (
+        f"{len(reached)} of {len(context.state.flood)} logins reached the app"
+        f" (sent over {context.state.flood_spread:.2f} s: at most {allowed})"
+    )
 
 
 @then("nginx answered the others 429 with Retry-After")

@@ -18,6 +18,7 @@ class ScenarioState:
     variants: list = field(default_factory=list)  # the answers to one page under many query strings
     other: Any = None  # the answer to another page asked during a burst
     flood: list = field(default_factory=list)  # the answers to many logins at once
+    flood_spread: float = 0.0  # seconds between the first and the last of them being sent
     homes: dict = field(default_factory=dict)  # each memcached's share of the pages (the pool)
 
     # The people: a browser, sessions, passwords

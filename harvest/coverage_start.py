@@ -10,7 +10,6 @@ is counted for the one before.
 """
 
 import atexit
-import contextlib
 import os
 import threading
 import time
@@ -72,10 +71,15 @@ def _follow(cov, path):
                 if text != seen:
                     seen = text
                     cov.switch_context(text)
-                    _replace(path.with_name(f"{path.name}.ack.{os.getpid()}"), text)
+                    _replace(_ack(path), text)
                 cov.save()
             saved = time.monotonic()
         time.sleep(0.02)
+
+
+def _ack(path):
+    """This process's acknowledgement of the context file at path."""
+    return path.with_name(f"{path.name}.ack.{os.getpid()}")
 
 
 def _replace(path, text):
@@ -94,14 +98,23 @@ def _running(pid):
     return state not in ("T", "t", "Z", "X")
 
 
+def _read(path):
+    try:
+        return path.read_text()
+    except OSError:
+        return None
+
+
 def _wait_for_acks(path, location, timeout=ACK_WAIT):
-    """Until every running process of the run has switched to the location (or timeout)."""
+    """Until every running process of the run has switched to the location (or timeout); this
+    one too when it follows, even before its following thread first acknowledged anything."""
+    own = {_ack(path)} if _started else set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending = []
-        for ack in path.parent.glob(f"{path.name}.ack.*"):
+        for ack in own | set(path.parent.glob(f"{path.name}.ack.*")):
             pid = ack.name.rsplit(".", 1)[1]
-            if pid.isdigit() and _running(int(pid)) and ack.read_text() != location:
+            if pid.isdigit() and _running(int(pid)) and _read(ack) != location:
                 pending.append(ack)
         if not pending:
             return
@@ -116,18 +129,7 @@ def enter(location):
         return
     path = Path(os.environ[CONTEXT])
     _replace(path, location)
-    if _started:
-        _wait_for_own_ack(path.with_name(f"{path.name}.ack.{os.getpid()}"), location)
     _wait_for_acks(path, location)
-
-
-def _wait_for_own_ack(ack, location, timeout=ACK_WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            if ack.read_text() == location:
-                return
-        time.sleep(0.005)
 
 
 start()

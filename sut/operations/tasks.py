@@ -26,7 +26,7 @@ from operations.clusters import run_one  # noqa: E402  (needs Django set up)
 TASK = "operations.run_cluster"
 # A task whose worker died is handed out again after this long; a cluster that runs longer is
 # handed out twice (harmless, see above), so it is a bound on a cluster's time, not a wait.
-VISIBILITY = float(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "10"))
+VISIBILITY = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "10"))
 
 app = Celery("publication", broker=BROKER_URL, backend=os.environ.get("CELERY_RESULT_BACKEND", BROKER_URL))
 QUEUE = os.environ.get("CELERY_QUEUE", "clusters")  # a run's queue: runs on one broker stay apart

@@ -59,6 +59,32 @@ Feature: Through an outage of the app, readers get the last good page, and never
       And the app is stopped
       Then within 2 seconds readers of "/blog/hello-world/" get the site's service-unavailable page
 
+    Scenario: A post read and edited many times, then unpublished: no version is served while the app is down
+      Given readers have seen "/blog/hello-world/" served from memcached through 3 edits of "Hello world"
+      When an editor unpublishes "Hello world 4"
+      And the app is stopped
+      Then within 2 seconds readers of "/blog/hello-world/" get the site's service-unavailable page
+
+    Scenario: A post whose publication time is cleared is not served while the app is down
+      Given readers have seen "/blog/hello-world/" served from memcached
+      When an editor clears the publication time of "Hello world"
+      And the app is stopped
+      Then within 2 seconds readers of "/blog/hello-world/" get the site's service-unavailable page
+
+    Scenario: A moved post's old address is served neither on any host while the app is down
+      Given readers have seen "/blog/hello-world/" served from memcached
+      And a reader has visited "/blog/hello-world/" on host "127.0.0.1"
+      When an editor moves "Hello world" to "/blog/hello-again/"
+      And the app is stopped
+      Then within 2 seconds readers of "/blog/hello-world/" get the site's service-unavailable page
+      And within 2 seconds readers of "/blog/hello-world/" on host "127.0.0.1" get the site's service-unavailable page
+
+    Scenario: A moved post's index keeps its last good copy while the app is down
+      Given readers have seen "/" served from memcached
+      When an editor moves "Hello world" to "/blog/hello-again/"
+      And the app is stopped
+      Then within 2 seconds readers of "/" get the page's last good copy, marked stale
+
     Scenario: A page an operator forgets is not served while the app is down, on any host
       Given readers have seen "/blog/hello-world/" served from memcached
       And a reader has visited "/blog/hello-world/" on host "127.0.0.1"

@@ -23,16 +23,23 @@ Feature: The cache forgets a page the moment its content changes
       Then within 2 seconds readers of "/blog/hello-world/" see "Hello again"
       And within 2 seconds readers of "/" see "Hello again"
 
+    Scenario: A typo fixed in a post's body reaches its readers within 2 seconds
+      Given a published post "Quick fox" at "/blog/quick-fox/" with the body "Teh quick brown fox"
+      And readers have seen "/blog/quick-fox/" served from memcached
+      When an editor corrects the body of "Quick fox" to "The quick brown fox"
+      Then within 2 seconds readers of "/blog/quick-fox/" see "The quick brown fox"
+
     Scenario Outline: A post taken down (<how>) gives its readers the page-not-found page within 2 seconds
       Given readers have seen "/blog/hello-world/" served from memcached
       When <taking it down>
       Then within 2 seconds readers of "/blog/hello-world/" get the site's page-not-found page
 
       Examples:
-        | how                     | taking it down                                |
-        | deleted                 | an editor deletes "Hello world"               |
-        | unpublished             | an editor unpublishes "Hello world"           |
-        | by a management command | an operator runs "unpublish hello-world"      |
+        | how                      | taking it down                                         |
+        | deleted                  | an editor deletes "Hello world"                        |
+        | unpublished              | an editor unpublishes "Hello world"                    |
+        | publication time cleared | an editor clears the publication time of "Hello world" |
+        | by a management command  | an operator runs "unpublish hello-world"               |
 
     @browser @slow
     Scenario: An edit made in the admin reaches readers within 2 seconds

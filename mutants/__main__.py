@@ -1,8 +1,10 @@
 """`make mutants`: break one rule at a time in a scratch copy of the checkout; harvest must go red.
 
 Each mutant of mutants/catalogue.toml names a rule, a file, the exact text it replaces and the
-smallest harvest selection expected to catch it. A rule guarded twice (the app and nginx both
-refuse a private request) is broken with its twin guard (`also`), since either holds alone.
+smallest harvest selection expected to catch it; or, with `runner = "simulation"`, the page
+cache's simulator (sut/pagecache/simulation) at its `make test` budget, which must find it.
+A rule guarded twice (the app and nginx both refuse a private request) is broken with its twin
+guard (`also`), since either holds alone.
 Every mutant is applied alone to a copy of the checkout (never the working tree) and that
 copy's harvest runs its selection, several copies at a time, each with its own stack and
 ports. First the unmutated copy runs every selection: a mutant counts as caught only where the
@@ -29,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = Path(__file__).resolve().parent / "catalogue.toml"
 TIMEOUT = 600
 FAILING = re.compile(r"^\s+(features/\S+:\d+)\s+(.*)$", re.M)
+# What the simulator reports for each kind of broken promise it shrank a history to.
+VIOLATION = re.compile(r"pagecache\.simulation\.machine\.(\w+): (.*)$", re.M)
+SIMULATION = ["manage.py", "test", "pagecache.test_simulation", "--noinput"]
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Mutant:
     rule: str
     edits: list
     select: list
+    runner: str = "harvest"  # or "simulation"
 
     @property
     def file(self):
@@ -72,7 +78,8 @@ def load(path=CATALOGUE):
     mutants = []
     for entry in tomllib.loads(path.read_text())["mutant"]:
         edits = [(e["file"], e["old"], e["new"]) for e in [entry, *entry.get("also", [])]]
-        mutants.append(Mutant(entry["rule"], edits, entry["select"]))
+        runner = entry.get("runner", "harvest")
+        mutants.append(Mutant(entry["rule"], edits, entry.get("select", []), runner))
     return mutants
 
 
@@ -110,13 +117,37 @@ def harvest(copy, select):
     return status, output, time.monotonic() - began
 
 
+def simulation(copy, select=()):
+    """Run the copy's simulator at its `make test` budget: (exit status, output, seconds)."""
+    began = time.monotonic()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIMULATION", "PYTHONPATH"))}
+    env["SIMULATION_SHRINK"] = "0"  # found is enough: no time spent shrinking the history
+    try:
+        done = subprocess.run(
+            [sys.executable, *SIMULATION],
+            cwd=copy / "sut",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        status, output = done.returncode, done.stdout + done.stderr
+    except subprocess.TimeoutExpired as error:
+        status, output = -1, f"timed out after {TIMEOUT} s\n{error.stdout or ''}"
+    return status, output, time.monotonic() - began
+
+
+RUNNERS = {"harvest": harvest, "simulation": simulation}
+
+
 def try_mutant(files, mutant):
     copy = scratch_copy(files, mutant)
     try:
-        status, output, seconds = harvest(copy, mutant.select)
+        status, output, seconds = RUNNERS[mutant.runner](copy, mutant.select)
     finally:
         shutil.rmtree(copy, ignore_errors=True)
     red = [f"{where} {name.strip()}" for where, name in FAILING.findall(output)]
+    red += [f"simulation: {kind}: {what.strip()}" for kind, what in VIOLATION.findall(output)]
     if status == 0:
         return Outcome(False, [], seconds)
     if not red:
@@ -127,13 +158,13 @@ def try_mutant(files, mutant):
 
 def baseline(files, mutants):
     """Every selection of the catalogue, passing on the unmutated copy: None, or what failed."""
-    selections = {tuple(m.select) for m in mutants}
+    selections = {(m.runner, tuple(m.select)) for m in mutants}
     copy = scratch_copy(files)
     try:
-        for select in sorted(selections):
-            status, output, _ = harvest(copy, list(select))
+        for runner, select in sorted(selections):
+            status, output, _ = RUNNERS[runner](copy, list(select))
             if status != 0:
-                return f"harvest {' '.join(select)} fails without any mutant:\n{output[-2000:]}"
+                return f"{runner} {' '.join(select)} fails without any mutant:\n{output[-2000:]}"
     finally:
         shutil.rmtree(copy, ignore_errors=True)
     return None
@@ -164,6 +195,8 @@ def impact_check(results, map_path):
         [],
     )
     for mutant, outcome in results:
+        if mutant.runner != "harvest":
+            continue  # --changed chooses scenarios; the simulator runs whole in make test
         red = {entry.split()[0] for entry in outcome.red}
         chosen = impact.choose(known, changed_lines(mutant), set(), lambda name: [], ROOT)
         seconds = sum(timings.get(location, 0.0) for location in chosen)
@@ -231,8 +264,9 @@ def main(argv=None):
     missed = []
     if options.impact:
         lines, missed = impact_check(results, options.impact)
-        held = len(results) - len(missed)
-        chosen = f"{held} of {len(results)} mutants' changes choose a scenario that caught them"
+        scenarios = [result for result in results if result[0].runner == "harvest"]
+        held = len(scenarios) - len(missed)
+        chosen = f"{held} of {len(scenarios)} mutants' changes choose a scenario that caught them"
         text += f"\n## harvest --changed on each mutant\n\n{chosen}.\n\n" + "\n".join(lines) + "\n"
         print(f"mutants: --changed: {chosen}", flush=True)
         for rule in missed:

@@ -160,3 +160,28 @@ def step_still_published(context, title, uri):
     assert (original.title, original.status) == (title, "published"), (
         f"{original.title!r} is {original.status}"
     )
+
+
+@step('an editor clears the publication time of "{title:Text}"')
+def step_clear_publication_time(context, title):
+    content.clear_publication_time(title)
+
+
+@step('an editor corrects the body of "{title:Text}" to "{body:Text}"')
+def step_correct_body(context, title, body):
+    post = content.titled(title)
+    post.body = body
+    post.save()
+
+
+@given('readers have seen "{uri:Text}" served from memcached through {edits:d} edits of "{title:Text}"')
+def step_seen_through_edits(context, uri, edits, title):
+    """Each version read (rendered and stored by the first reader to see it), then retitled."""
+    lines, previous = [f'Given readers have seen "{uri}" served from memcached'], title
+    for number in range(2, edits + 2):
+        lines += [
+            f'When an editor changes the title of "{previous}" to "{title} {number}"',
+            f'Then within 2 seconds readers of "{uri}" see "{title} {number}"',
+        ]
+        previous = f"{title} {number}"
+    context.execute_steps("\n".join(lines))

@@ -48,3 +48,11 @@ def titled(title):
     if found is None:
         raise AssertionError(f"no post titled {title!r}")
     return found
+
+
+def clear_publication_time(title):
+    """One UPDATE of the publication time to NULL, as a script or the shell would write it."""
+    from blog.models import Post
+
+    updated = Post.objects.filter(pk=titled(title).pk).update(published_at=None)
+    assert updated == 1, f"{title!r} was not updated"

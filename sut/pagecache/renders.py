@@ -19,6 +19,13 @@ key holds a page and nothing else):
   read (pagecache.tags): each was appended after its page was stored and the purge deletes
   that page after reading it, so a page stays stored only while its entry stays listed. A
   render that cannot list its page under every tag (memcached out of memory) deletes it.
+
+- **A store that lands late lives PROVISIONAL seconds.** A render stores its page, grace copy
+  and validity mark for PROVISIONAL seconds only, and gives them their lifetimes (confirm) once
+  they are listed and the generation checked, each only if it is still the one it stored
+  (compare-and-swap). A store whose answer never came (a stalled memcached) is not listed, and
+  memcached may still apply it when it wakes, after a purge that could not see it: it then
+  lives PROVISIONAL seconds at most, and nothing gives it more.
 """
 
 import time
@@ -29,6 +36,8 @@ from django.conf import settings
 from pagecache import grace, leases, store, tags
 
 GENERATION_KEY = "pagecache:generation"
+# memcached counts in whole seconds: an item stored for 2 s lives 1 to 2 s.
+PROVISIONAL = 2
 
 
 def generation(node, value=None):
@@ -78,6 +87,7 @@ class Render:
         self.unchanged_copy = None if revalidating or key in found else _unchanged(found, key)
         self.holds_lease = False
         self.token = uuid.uuid4().hex[:12]  # this render's own: its lease, its entries in tag lists
+        self.stored = {}  # key: (value, cas token) of what put() stored
         if self.unchanged_copy is not None:
             return  # answered with it; a render in the background takes the lease (grace.revalidate)
         if self.stored_copy is None and self.generation is not None and self.lease_value is None:
@@ -100,20 +110,26 @@ class Render:
         """Store the page unless a purge began after this render did; True when it is stored."""
         if not self.holds_lease or not self.node.never_evicts():
             return False
-        arguments = {"put": (body, ttl), "list": (page_tags,), "check": ()}
+        arguments = {"put": (body,), "list": (page_tags,), "check": (), "confirm": (ttl,)}
         return all(getattr(self, step)(*arguments[step]) for step in self.steps)
 
     # The steps of store(), in this order (the module's proof; the unit tests interleave them
     # with a purge's).
-    steps = ("put", "list", "check")
+    steps = ("put", "list", "check", "confirm")
 
-    def put(self, body, ttl):
-        """The page, then its validity mark and grace copy (pagecache.grace)."""
-        if not self.node.set_page(self.key, body, ttl):
+    def put(self, body):
+        """The page, then its validity mark and grace copy (pagecache.grace), each provisional."""
+        stored = self.node.set_provisional({self.key: body}, PROVISIONAL)
+        if stored is None:
             return False
-        if grace.enabled() and not self.node.set_many(grace.copies(self.key, body), grace.ttl()):
+        self.stored = {self.key: (body, stored[self.key])}
+        copies = grace.copies(self.key, body) if grace.enabled() else {}
+        tokens = self.node.set_provisional(copies, PROVISIONAL) if copies else {}
+        if tokens is None:
             # memcached full: no grace copy older than this page is left behind
             self.node.delete_many([grace.valid_key(self.key), grace.grace_key(self.key)])
+        else:
+            self.stored.update({key: (copies[key], token) for key, token in tokens.items()})
         return True
 
     def list(self, page_tags):
@@ -129,6 +145,12 @@ class Render:
             return True
         self.forget()  # the purge may be a withdrawal: neither copy stays
         return False
+
+    def confirm(self, ttl):
+        """The page lives ttl, its grace copy and mark grace.ttl(): each if it is still this render's."""
+        for key, stored in self.stored.items():
+            self.node.confirm({key: stored}, ttl if key == self.key else grace.ttl())
+        return True
 
     def forget(self):
         self.node.delete_many(grace.all_items(self.key))

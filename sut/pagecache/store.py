@@ -99,9 +99,36 @@ class Node:
         """Store raw bytes (flags 0) that nginx serves as they are; True when memcached took them."""
         return self.guarded(lambda c: c.set(key, body, expire=ttl, noreply=False), False)
 
-    def set_many(self, items, ttl):
-        """Store several items in one round trip; True when memcached took every one."""
-        return self.guarded(lambda c: not c.set_many(items, expire=ttl, noreply=False), False)
+    def set_provisional(self, items, seconds):
+        """Store raw bytes (flags 0, as nginx serves them) for seconds; {key: cas token} of each
+        one memcached took, None when it did not take them all.
+
+        A store whose answer never came may still be applied when memcached wakes: it then lives
+        these seconds at most, unless confirm() makes it last (pagecache.renders).
+        """
+
+        def run(client):
+            tokens = {}
+            for key, value in items.items():
+                head = f"ms {key} {len(value)} T{seconds} c\r\n".encode("ascii")
+                answer = client.raw_command(head + value, b"\r\n")
+                if not answer.startswith(b"HD"):
+                    return None
+                tokens[key] = int(answer.split(b" c", 1)[1].split()[0])
+            return tokens
+
+        return self.guarded(run, None)
+
+    def confirm(self, items, ttl):
+        """Give each stored item (key: (value, cas token)) its lifetime, only if it is still the
+        one stored then (compare-and-swap): never another render's, never one purged since."""
+
+        def run(client):
+            for key, (value, token) in items.items():
+                client.cas(key, value, token, expire=ttl, noreply=False)
+            return True
+
+        return self.guarded(run, False)
 
     def get(self, key):
         return self.guarded(lambda c: c.get(key), None)

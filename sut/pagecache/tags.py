@@ -105,10 +105,11 @@ def read(node, lists):
     return {name: (entries(value), cas) for name, (value, cas) in found.items()}
 
 
-def trim(node, name, read_entries, cas):
-    """Remove exactly the entries read (with that cas token) from a list; appended ones stay."""
-    forget = set(read_entries)
-    current = read_entries
+def trim(node, name, found, cas, forget):
+    """Remove exactly the entries forget from a list read as found (with that cas token); every
+    other entry read, and every entry appended since, stays."""
+    forget = set(forget)
+    current = found  # the list as read: the swap writes it less what is forgotten, nothing more
     for _ in range(TRIM_ATTEMPTS):
         left = [listed for listed in current if listed not in forget]
         if len(left) == len(current):
@@ -152,7 +153,7 @@ def trim_read(node, listings, withdrawn=()):
     the last read of each page (its grace copy stays within a withdrawal's reach)."""
     for name, (found, cas) in listings.items():
         every = _withdrawn(name, withdrawn) or not grace.enabled()
-        trim(node, name, found if every else _older(found), cas)
+        trim(node, name, found, cas, found if every else _older(found))
 
 
 def _older(found):

@@ -12,16 +12,19 @@ import time
 from unittest import skipUnless
 
 from django.test import TestCase
-from hypothesis import HealthCheck, seed, settings
-from hypothesis.stateful import get_state_machine_test
+from hypothesis import HealthCheck, Phase, seed, settings, stateful
 
 from pagecache.simulation.machine import PageCacheHistories
 from pagecache.tests import HAVE_MEMCACHED, WithMemcached
 
-EXAMPLES = int(os.environ.get("SIMULATION_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("SIMULATION_EXAMPLES", "500"))
 STEPS = int(os.environ.get("SIMULATION_STEPS", "40"))
 SEED = int(os.environ.get("SIMULATION_SEED", "0"))
 SECONDS = float(os.environ.get("SIMULATION_SECONDS", "0"))  # 0: one batch of EXAMPLES
+# 0: report the first history found as it is, without shrinking it (make mutants: found is enough).
+SHRINK = os.environ.get("SIMULATION_SHRINK", "1") != "0"
+# Rules left out of the search (comma-separated names): to look past a hole already found.
+WITHOUT = frozenset(filter(None, os.environ.get("SIMULATION_WITHOUT", "").split(",")))
 
 
 def search(seed_value, examples=EXAMPLES, steps=STEPS):
@@ -33,14 +36,16 @@ def search(seed_value, examples=EXAMPLES, steps=STEPS):
         database=None,
         print_blob=True,
         suppress_health_check=list(HealthCheck),
+        phases=list(Phase) if SHRINK else [Phase.explicit, Phase.generate],
     )
-    test = seed(seed_value)(get_state_machine_test(PageCacheHistories, settings=budget))
+    test = seed(seed_value)(stateful.get_state_machine_test(PageCacheHistories, settings=budget))
     try:
         test()
     except BaseException as error:
         replay = (
             f"replay: make explore SIMULATION_SEED={seed_value} SIMULATION_EXAMPLES={examples} "
             f"SIMULATION_STEPS={steps} SIMULATION_SECONDS=0"
+            + (f" SIMULATION_WITHOUT={','.join(sorted(WITHOUT))}" if WITHOUT else "")
         )
         error.add_note(replay)
         raise
@@ -53,6 +58,7 @@ class SimulationTests(WithMemcached, TestCase):
 
     def test_every_history_searched_keeps_the_cache_promises(self):
         PageCacheHistories.servers = [memcached.address for memcached in self.pool]
+        PageCacheHistories.without = WITHOUT
         deadline = time.monotonic() + SECONDS
         batch = SEED
         search(batch)

@@ -278,14 +278,14 @@ class MiddlewareTests(WithMemcached, SimpleTestCase):
 
     def test_a_purge_between_store_and_check_deletes_the_page(self):
         render = renders.Render(md5("localhost/r/"))
-        set_page = render.node.set_page
+        set_provisional = render.node.set_provisional
 
         def set_then_purge(*args):
-            stored = set_page(*args)
+            stored = set_provisional(*args)
             purge.purge_tags(["post:2"])
             return stored
 
-        with mock.patch.object(render.node, "set_page", set_then_purge):
+        with mock.patch.object(render.node, "set_provisional", set_then_purge):
             self.assertFalse(render.store(b"old", ["post:1"], 60))
         self.assertIsNone(stored(md5("localhost/r/")))
 

@@ -22,6 +22,9 @@ class PurgeOn:
     still to come, a second purge is recorded, due then (a post that appears at its time).
     withdraws: an SQL condition (over OLD and NEW; FUTURE(column): its time is still to come)
     under which the purge is a withdrawal: the pages lose their grace copies too (pagecache.grace).
+    It must be TRUE or FALSE for every row, never NULL (the column refuses NULL, and so the write).
+    moves: (condition, tags) pairs: when the condition holds, those tags alone are withdrawn too,
+    in a purge of their own (a page's address changed: its old address, never the index).
     """
 
     table: str
@@ -30,6 +33,7 @@ class PurgeOn:
     columns: tuple = ()
     scheduled: tuple | None = None
     withdraws: str = "FALSE"
+    moves: tuple = ()
 
     @property
     def name(self):
@@ -74,6 +78,10 @@ def _sqlite(rule):
             f"INSERT INTO {TABLE} (tags, due, withdraw) SELECT {tags}, {column}, FALSE "
             f"WHERE {condition} AND julianday({column}) > julianday('now');"
         )
+    for condition, moved in rule.moves:
+        body.append(
+            f"INSERT INTO {TABLE} (tags, due, withdraw) SELECT {moved}, {SQLITE_NOW}, TRUE WHERE {condition};"
+        )
     return [
         f"CREATE TRIGGER {rule.name} AFTER {rule.event} ON {rule.table} FOR EACH ROW "
         + (f"WHEN {when} " if when else "")
@@ -94,6 +102,9 @@ def _postgresql(rule):
             f"IF {condition} AND {column} > now() THEN "
             f"INSERT INTO {TABLE} (tags, due, withdraw) VALUES ({tags}, {column}, FALSE); END IF;"
         )
+    for condition, moved in rule.moves:
+        insert = f"INSERT INTO {TABLE} (tags, due, withdraw) VALUES ({moved}, now(), TRUE);"
+        body.append(f"IF {condition} THEN {insert} END IF;")
     return [
         f"CREATE OR REPLACE FUNCTION {rule.name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         + " ".join(body)

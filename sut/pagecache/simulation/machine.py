@@ -16,6 +16,7 @@ reads memcached as nginx would and checks, for every address on every host:
 A violation raises its own kind of error, so that Hypothesis shrinks each kind on its own.
 """
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -42,6 +43,13 @@ HOSTS = ("localhost", "127.0.0.1")
 POSTS = 2
 BOUND = 2  # seconds: a purge applied reaches every reader within it
 ACTOR = st.integers(0, 3)
+# The kinds of key a command can be on, for "run an actor until its next command on one".
+KIND_PREFIXES = {
+    "list": tags.TAG_PREFIX,
+    "lease": leases.LEASE_PREFIX,
+    "generation": renders.GENERATION_KEY,
+}
+KINDS = ("page", *KIND_PREFIXES)
 POST = st.integers(0, POSTS - 1)
 
 
@@ -57,8 +65,45 @@ class Unreachable(AssertionError):
     """A stored page or grace copy is missing from one of its tag lists: no purge reaches it."""
 
 
+class SecondRender(AssertionError):
+    """A render let go of a lease another render holds: the next reader renders the page beside it."""
+
+
 class RefusedWrite(AssertionError):
     """The database refused a write the model allows."""
+
+
+def searched(name):
+    """A rule's precondition: it is part of the search unless the run or this history leaves it out."""
+    return lambda machine: name not in machine.without and name not in machine.off
+
+
+READERS = ("arrives", "has read the content", "is served")
+EDITS = (
+    "retitle", "fix a typo", "move", "unpublish", "clear the publication time", "schedule for tomorrow",
+    "republish", "delete",
+)  # fmt: skip
+FAULTS = ("timed out", "answer lost", "refused")
+# Swarm testing: each history leaves some of these out, so that the others come more often (a
+# hole that needs several of one kind is found sooner). SIMULATION_WITHOUT leaves them out of all.
+SWARM = (*EDITS, *FAULTS, "forget", "memcached_restarts", "time_passes")
+
+
+def _stores(op):
+    return op.method in ("set", "set_many", "add", "cas", "append") or (
+        op.method == "raw_command" and op.args[0].startswith(b"ms ")
+    )
+
+
+def _keys_named(op):
+    """Every key a command names, read or written."""
+    if op is None:
+        return []
+    if op.method in ("get_many", "gets_many"):
+        return list(op.args[0])
+    if op.method in ("get", "gets"):
+        return [op.args[0]]
+    return op.keys() or []
 
 
 def md5(text):
@@ -82,21 +127,25 @@ class _Threading:
 
 
 class PageCacheHistories(RuleBasedStateMachine):
-    """Set servers (the memcached pool's addresses) on the class before running it."""
+    """Set servers (the memcached pool's addresses) on the class before running it; without: the
+    names of rules left out of the search (to look past a hole already found)."""
 
     servers = ()
+    without = frozenset()
 
     def __init__(self):
         super().__init__()
         self.model = Model()
         self.keys = {md5(host + address): (host, address) for host in HOSTS for address in ("/",)}
-        self.sim = Simulator(self.servers, tracked=self.tracked)
+        self.sim = Simulator(self.servers, tracked=self.tracked, observe=self.observe)
+        self.holders = {}  # lease key -> the actor whose add took it, while it lives
         self.purger = outbox.Purger()
         self.pending_starts = []
         store._pool.cache_clear()  # nodes made afresh: what they remember starts empty
         for real in self.sim.real.values():
             real.flush_all(noreply=False)
-        self.patches = [
+        self.undo = contextlib.ExitStack()  # every patch undone at the end, whatever fails
+        for patch in (
             mock.patch.object(store.Node, "client", lambda node: self.sim.client(node)),
             mock.patch.object(leases, "_renewer", _NoRenewal()),
             mock.patch.object(grace, "threading", _Threading(self)),
@@ -104,18 +153,18 @@ class PageCacheHistories(RuleBasedStateMachine):
             # Requests run inside the test's transaction, on its connection (a revalidation's
             # handler would close it at the start of its request).
             mock.patch.object(connection, "close_if_unusable_or_obsolete", lambda: None),
-        ]
-        for patch in self.patches:
-            patch.start()
-        self.wrapper = connection.execute_wrapper(self.reading)
-        self.wrapper.__enter__()
-        self.history = transaction.atomic()  # rolled back at the end of the history
-        self.history.__enter__()
+            mock.patch.object(logging.getLogger("pagecache"), "disabled", True),  # the history says it
+        ):
+            self.undo.enter_context(patch)
+        self.undo.enter_context(connection.execute_wrapper(self.reading))
+        self.undo.callback(self.sim.close)
+        self.undo.enter_context(_rolled_back())  # the history's writes, undone at its end
         self.failed = False
-        logging.getLogger("pagecache").disabled = True  # the history says what memcached did
+        self.off = frozenset()
 
-    @initialize()
-    def content(self):
+    @initialize(off=st.sets(st.sampled_from(SWARM), max_size=len(SWARM) - 3))
+    def content(self, off):
+        self.off = off
         author = User.objects.get_or_create(username="erin", defaults={"first_name": "Erin"})[0]
         published = timezone.now() - timedelta(hours=1)
         for n in range(POSTS):
@@ -131,6 +180,27 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     def tracked(self, key):
         return key.removeprefix(grace.GRACE_PREFIX) in self.keys
+
+    def observe(self, op, answer):
+        """Who holds each lease: taken by an add, let go by its holder's release, ended by time."""
+        keys = op.keys() or []
+        lease = keys[0] if keys and keys[0].startswith(leases.LEASE_PREFIX) else None
+        if lease is None:
+            return
+        if op.method == "add" and answer:
+            self.holders[lease] = op.actor
+        elif (op.method == "raw_command" and answer.startswith(b"HD")) or (op.method == "cas" and answer):
+            holder = self.holders.pop(lease, None)
+            if holder is not None and holder is not op.actor and not holder.done:
+                raise SecondRender(
+                    f"{op.actor.name} let go of the lease {holder.name} holds while it renders"
+                )
+
+    def forget_ended_leases(self):
+        for lease in list(self.holders):
+            server = store.node_for(lease.removeprefix(leases.LEASE_PREFIX)).server
+            if lease not in self.sim.expiry[server]:
+                del self.holders[lease]
 
     def reading(self, execute, sql, params, many, context):
         actor = self.sim.by_glet.get(greenlet.getcurrent())
@@ -166,45 +236,50 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     # -- readers ------------------------------------------------------------------------------
 
-    @rule(host=st.sampled_from(HOSTS), address=st.integers(0, 7))
-    def reader_arrives(self, host, address):
-        self.spawn_reader(host, self.address(address))
+    @rule(how=st.sampled_from(READERS), host=st.sampled_from(HOSTS), address=st.integers(0, 7))
+    def reader(self, how, host, address):
+        """A reader arrives (stops at its first command), has read the content (its view ran; it
+        stops before its first store), or is served (every command answered at once)."""
+        actor = self.spawn_reader(host, self.address(address))
+        if how == "has read the content":
+            self.run_until(actor, "page")
+        elif how == "is served":
+            self.finish(actor)
         self.start_pending()
 
-    @rule(host=st.sampled_from(HOSTS), address=st.integers(0, 7))
-    def reader_served(self, host, address):
-        """A reader's whole request, every command answered at once."""
-        self.finish(self.spawn_reader(host, self.address(address)))
-
-    # -- the scheduler's decisions on one command ---------------------------------------------
+    # -- the scheduler's decisions ----------------------------------------------------------------
 
     @precondition(lambda self: self.waiting())
     @rule(actor=ACTOR)
     def answer(self, actor):
+        """The actor's command is applied and answered."""
         self.sim.advance(self.pick(actor))
         self.start_pending()
 
     @precondition(lambda self: self.waiting())
-    @rule(actor=ACTOR)
-    def time_out(self, actor):
-        self.sim.time_out(self.pick(actor))
+    @rule(actor=ACTOR, kind=st.sampled_from(KINDS))
+    def run_until_its_next(self, actor, kind):
+        """Every command answered at once, up to the actor's next command on a key of that kind."""
+        self.run_until(self.pick(actor), kind)
         self.start_pending()
 
     @precondition(lambda self: self.waiting())
     @rule(actor=ACTOR)
-    def lose_answer(self, actor):
-        self.sim.answer_lost(self.pick(actor))
-        self.start_pending()
+    def run_to_end(self, actor):
+        self.finish(self.pick(actor))
 
-    @precondition(lambda self: self.waiting())
-    @rule(actor=ACTOR)
-    def refuse_if_a_store(self, actor):
-        chosen = self.pick(actor)
-        if chosen.op.method in ("set", "set_many", "add", "cas", "append") or (
-            chosen.op.method == "raw_command" and chosen.op.args[0].startswith(b"ms ")
-        ):
-            self.sim.refuse(chosen)
-            self.start_pending()
+    @precondition(lambda self: self.waiting() and self.allowed(FAULTS))
+    @rule(actor=ACTOR, data=st.data())
+    def fault(self, actor, data):
+        """memcached's bad day for the actor's command: the client gives up (it may still land),
+        the answer is lost after memcached applied it, or a full memcached refuses a store."""
+        chosen, kind = self.pick(actor), data.draw(st.sampled_from(self.allowed(FAULTS)), label="fault")
+        if kind == "refused" and not _stores(chosen.op):
+            return
+        {"timed out": self.sim.time_out, "answer lost": self.sim.answer_lost, "refused": self.sim.refuse}[
+            kind
+        ](chosen)
+        self.start_pending()
 
     @precondition(lambda self: self.sim.in_flight())
     @rule(op=st.integers(0, 3))
@@ -212,96 +287,101 @@ class PageCacheHistories(RuleBasedStateMachine):
         flying = self.sim.in_flight()
         self.sim.land(flying[op % len(flying)])
 
-    @precondition(lambda self: self.waiting())
-    @rule(actor=ACTOR)
-    def run_to_end(self, actor):
-        self.finish(self.pick(actor))
-
+    @precondition(searched("memcached_restarts"))
     @rule(node=st.integers(0, 1))
     def memcached_restarts(self, node):
         self.sim.restart(self.servers[node % len(self.servers)])
+        self.forget_ended_leases()
         self.start_pending()
 
+    @precondition(searched("time_passes"))
     @rule(seconds=st.sampled_from([1, 2, 300]))
     def time_passes(self, seconds):
         self.sim.advance_time(seconds)
+        self.forget_ended_leases()
+
+    def run_until(self, actor, kind):
+        """Up to its next command on a key of that kind (for a page: its next write of one)."""
+        while not actor.done and not any(self.kind_of(key) == kind for key in self.named(actor.op, kind)):
+            self.sim.advance(actor)
+
+    @staticmethod
+    def named(op, kind):
+        return (op.keys() or []) if kind == "page" else _keys_named(op)
+
+    def kind_of(self, key):
+        if self.tracked(key):
+            return "page"
+        for kind, prefix in KIND_PREFIXES.items():
+            if key.startswith(prefix):
+                return kind
+        return None
 
     def pick(self, index):
         waiting = self.waiting()
         return waiting[index % len(waiting)]
 
+    def allowed(self, names):
+        return [name for name in names if searched(name)(self)]
+
     # -- the purger -----------------------------------------------------------------------------
 
     @precondition(lambda self: not self.purging())
-    @rule()
-    def purger_round_starts(self):
-        self.sim.spawn("purger#", self.purger.round)
-
-    @precondition(lambda self: not self.purging())
-    @rule()
-    def purger_round(self):
-        """A whole round of the purger, every command answered at once."""
-        self.finish(self.sim.spawn("purger#", self.purger.round))
+    @rule(whole=st.booleans())
+    def purger_round(self, whole):
+        """A round of the purger starts (whole: every command answered at once)."""
+        actor = self.sim.spawn("purger#", self.purger.round)
+        if whole:
+            self.finish(actor)
 
     def purging(self):
         return any(actor.name.startswith("purger") for actor in self.sim.live())
 
-    # -- editors --------------------------------------------------------------------------------
+    # -- editors and operators ------------------------------------------------------------------
 
-    def write(self, index, what, change=None, **fields):
-        """An editor's write to a post that still exists, then the model's account of it."""
-        pk = self.pks[index]
+    @precondition(lambda self: self.allowed(EDITS))
+    @rule(post=POST, data=st.data())
+    def editor(self, post, data):
+        """An editor's write to a post (the database's triggers record what it purges)."""
+        action = data.draw(st.sampled_from(self.allowed(EDITS)), label="action")
+        pk, epoch = self.pks[post], self.model.epoch + 1
         if not self.model.posts[pk].exists:
             return
-        self.sim.say(f"editor: {what} post {pk}")
+        if action == "delete":
+            self.sim.say(f"editor: delete post {pk}")
+            Post.objects.filter(pk=pk).delete()
+            self.model.change(pk, exists=False)
+            return
+        change, fields = {
+            "retitle": ({}, {"title": f"T{post}.{epoch}"}),
+            "fix a typo": ({}, {"body": f"B{post}.{epoch}"}),  # same title, same reading time
+            "move": ({"slug": f"p{post}-{epoch}"}, {"slug": f"p{post}-{epoch}"}),
+            "unpublish": ({"visible": False}, {"status": "draft"}),
+            "clear the publication time": ({"visible": False}, {"published_at": None}),
+            "schedule for tomorrow": (
+                {"visible": False},
+                {"status": "published", "published_at": timezone.now() + timedelta(days=1)},
+            ),
+            "republish": (
+                {"visible": True},
+                {"status": "published", "published_at": timezone.now() - timedelta(minutes=1)},
+            ),
+        }[action]
+        self.write(pk, action, change, fields)
+
+    def write(self, pk, what, change, fields):
+        """One UPDATE of the post, then the model's account of it (a write that changes nothing is none)."""
+        if Post.objects.filter(pk=pk).values(*fields).get() == fields:
+            return
+        self.sim.say(f"editor: {what}: post {pk}")
         try:
             Post.objects.filter(pk=pk).update(**fields)
         except Exception as error:
             self.failed = True
             raise RefusedWrite(f"{what}: the database refused it: {error}") from error
-        self.model.change(pk, **(change or {}))
+        self.model.change(pk, **change)
 
-    @rule(post=POST)
-    def edit_title(self, post):
-        self.write(post, "retitle", title=f"T{post}.{self.model.epoch + 1}")
-
-    @rule(post=POST)
-    def fix_a_typo(self, post):
-        """The body alone changes: same title, same reading time."""
-        self.write(post, "fix a typo in", body=f"B{post}.{self.model.epoch + 1}")
-
-    @rule(post=POST)
-    def move(self, post):
-        slug = f"p{post}-{self.model.epoch + 1}"
-        self.write(post, f"move to /blog/{slug}/", {"slug": slug}, slug=slug)
-
-    @rule(post=POST)
-    def unpublish(self, post):
-        self.write(post, "unpublish", {"visible": False}, status="draft")
-
-    @rule(post=POST)
-    def clear_publication_time(self, post):
-        self.write(post, "clear the publication time of", {"visible": False}, published_at=None)
-
-    @rule(post=POST)
-    def schedule(self, post):
-        tomorrow = timezone.now() + timedelta(days=1)
-        fields = {"status": "published", "published_at": tomorrow}
-        self.write(post, "schedule for tomorrow", {"visible": False}, **fields)
-
-    @rule(post=POST)
-    def republish(self, post):
-        earlier = timezone.now() - timedelta(minutes=1)
-        self.write(post, "republish", {"visible": True}, status="published", published_at=earlier)
-
-    @rule(post=POST)
-    def delete(self, post):
-        pk = self.pks[post]
-        if self.model.posts[pk].exists:
-            self.sim.say(f"editor: delete post {pk}")
-            Post.objects.filter(pk=pk).delete()
-            self.model.change(pk, exists=False)
-
+    @precondition(searched("forget"))
     @rule(address=st.integers(0, 7))
     def operator_forgets(self, address):
         address = self.address(address)
@@ -327,6 +407,7 @@ class PageCacheHistories(RuleBasedStateMachine):
         else:
             raise AssertionError("the purges were never all applied")
         self.sim.advance_time(BOUND)
+        self.forget_ended_leases()
         self.check()
         self.failed = False
 
@@ -373,13 +454,14 @@ class PageCacheHistories(RuleBasedStateMachine):
                 self.settle()
         finally:
             note("the history, command by command:\n  " + "\n  ".join(self.sim.log))
-            transaction.set_rollback(True)
-            self.history.__exit__(None, None, None)
-            self.wrapper.__exit__(None, None, None)
-            logging.getLogger("pagecache").disabled = False
-            for patch in reversed(self.patches):
-                patch.stop()
-            self.sim.close()
+            self.undo.close()
+
+
+@contextlib.contextmanager
+def _rolled_back():
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 class _NoRenewal:

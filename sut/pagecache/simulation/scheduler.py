@@ -109,18 +109,19 @@ class SimClient:
 class Simulator:
     """Actors, the commands they sent, the simulated clock, and what memcached holds (shadowed)."""
 
-    def __init__(self, servers, tracked=lambda key: False):
+    def __init__(self, servers, tracked=lambda key: False, observe=lambda op, answer: None):
         self.servers = list(servers)
         self.real = {server: _real_client(server) for server in self.servers}
         self.tracked = tracked  # keys whose writer is remembered (pages, grace copies)
+        self.observe = observe  # told of every command applied, with its answer
         self.main = greenlet.getcurrent()
         self.actors, self.by_glet, self.abandoned = [], {}, []
         self.ops = self.connections = 0
         self.now = 0
         self.expiry = {server: {} for server in self.servers}  # key -> simulated time it ends
         self.writer = {server: {} for server in self.servers}  # key -> (epoch, tags) of its store
-        self.epoch = 0
         self.log = []
+        self.closed = False
 
     # -- actors -------------------------------------------------------------------------------
 
@@ -155,6 +156,8 @@ class Simulator:
         return SimClient(self, actor, node.server, actor.connections[node.server])
 
     def send(self, actor, server, connection, method, args, kwargs):
+        if self.closed:  # the history is over: an actor still running meets a closed connection
+            raise MemcacheUnexpectedCloseError()
         self.ops += 1
         node = f"memcached {self.servers.index(server) + 1}"
         actor.op = Op(self.ops, actor, server, connection, method, args, kwargs, node)
@@ -248,6 +251,7 @@ class Simulator:
         except MemcacheServerError as error:
             return None, error
         self._shadow(op, answer)
+        self.observe(op, answer)
         return answer, None
 
     def _shadow(self, op, answer):
@@ -277,6 +281,7 @@ class Simulator:
         self.log.append(line)
 
     def close(self):
+        self.closed = True
         for actor in self.live():
             actor.glet.throw(greenlet.GreenletExit)
         for real in self.real.values():

@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HARVEST_ARGS ?=
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/sut
 
-.PHONY: harvest test suite unit sut-tests project-tests lint steps format deps venv bench mutants clean
+.PHONY: harvest test suite unit sut-tests project-tests lint steps format deps venv bench mutants clean explore
 
 harvest: deps venv
 	$(BIN)/harvest $(HARVEST_ARGS)
@@ -18,6 +19,16 @@ suite: venv
 
 sut-tests: venv
 	cd sut && ../$(BIN)/python manage.py test --noinput
+	# The purge triggers under SQL's three-valued logic on PostgreSQL too (127.0.0.1:5432 here).
+	cd sut && DATABASE_URL=$(POSTGRES_URL) ../$(BIN)/python manage.py test blog.test_triggers --noinput
+
+# The page cache's simulator for longer than make test gives it: SIMULATION_SECONDS of fresh
+# seeds from SIMULATION_SEED (a failure prints its shrunk history and the command that replays it).
+SIMULATION_SECONDS ?= 600
+SIMULATION_SEED ?= $(shell date +%s)
+explore: deps venv
+	cd sut && SIMULATION_SECONDS=$(SIMULATION_SECONDS) SIMULATION_SEED=$(SIMULATION_SEED) \
+	  ../$(BIN)/python manage.py test pagecache.test_simulation --noinput
 
 project-tests: venv
 	$(BIN)/pytest

@@ -42,6 +42,9 @@ def search(seed_value, examples=EXAMPLES, steps=STEPS):
     try:
         test()
     except BaseException as error:
+        error.add_note(
+            f"simulation: found after {PageCacheHistories.histories} histories (shrinking included)"
+        )
         replay = (
             f"replay: make explore SIMULATION_SEED={seed_value} SIMULATION_EXAMPLES={examples} "
             f"SIMULATION_STEPS={steps} SIMULATION_SECONDS=0"
@@ -61,8 +64,10 @@ class SimulationTests(WithMemcached, TestCase):
         PageCacheHistories.without = WITHOUT
         deadline = time.monotonic() + SECONDS
         batch = SEED
-        search(batch)
-        while time.monotonic() < deadline:
-            batch += 1
-            print(f"simulation: seed {batch}, {EXAMPLES} histories", flush=True)
+        while True:
+            if SECONDS:
+                print(f"simulation: seed {batch}, {EXAMPLES} histories", flush=True)
             search(batch)
+            batch += 1
+            if time.monotonic() >= deadline:
+                break

@@ -78,7 +78,12 @@ def searched(name):
     return lambda machine: name not in machine.without and name not in machine.off
 
 
-READERS = ("arrives", "has read the content", "is served")
+# How far a reader's request runs at once: to its first command, to its first store (its view
+# has read the database), to its first entry in a tag list (its page is stored), to its end.
+READERS = ("arrives", "has read the content", "has stored its page", "is served")
+# How far a round of the purger runs at once: past its read of the tag lists on the first
+# memcached (it deletes next; answer and run_until_its_next take it on), or to its end.
+PURGES = ("has read the lists", "whole")
 EDITS = (
     "retitle", "fix a typo", "move", "unpublish", "clear the publication time", "schedule for tomorrow",
     "republish", "delete",
@@ -86,7 +91,15 @@ EDITS = (
 FAULTS = ("timed out", "answer lost", "refused")
 # Swarm testing: each history leaves some of these out, so that the others come more often (a
 # hole that needs several of one kind is found sooner). SIMULATION_WITHOUT leaves them out of all.
-SWARM = (*EDITS, *FAULTS, "forget", "memcached_restarts", "time_passes")
+SCHEDULING = (
+    "answer",
+    "run_until_its_next",
+    "run_to_end",
+    "late_command_lands",
+    "settle",
+    "whole purger rounds",
+)
+SWARM = (*READERS, *EDITS, *FAULTS, *SCHEDULING, "forget", "memcached_restarts", "time_passes")
 
 
 def _stores(op):
@@ -132,9 +145,11 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     servers = ()
     without = frozenset()
+    histories = 0  # how many this process ran (a failure says how many it took)
 
     def __init__(self):
         super().__init__()
+        PageCacheHistories.histories += 1
         self.model = Model()
         self.keys = {md5(host + address): (host, address) for host in HOSTS for address in ("/",)}
         self.sim = Simulator(self.servers, tracked=self.tracked, observe=self.observe)
@@ -238,11 +253,12 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     @rule(how=st.sampled_from(READERS), host=st.sampled_from(HOSTS), address=st.integers(0, 7))
     def reader(self, how, host, address):
-        """A reader arrives (stops at its first command), has read the content (its view ran; it
-        stops before its first store), or is served (every command answered at once)."""
+        """A reader's request, run as far as READERS says, every command answered at once."""
         actor = self.spawn_reader(host, self.address(address))
         if how == "has read the content":
             self.run_until(actor, "page")
+        elif how == "has stored its page":
+            self.run_until(actor, "list")
         elif how == "is served":
             self.finish(actor)
         self.start_pending()
@@ -327,11 +343,15 @@ class PageCacheHistories(RuleBasedStateMachine):
     # -- the purger -----------------------------------------------------------------------------
 
     @precondition(lambda self: not self.purging())
-    @rule(whole=st.booleans())
-    def purger_round(self, whole):
-        """A round of the purger starts (whole: every command answered at once)."""
+    @rule(how=st.sampled_from(PURGES))
+    def purger_round(self, how):
+        """A round of the purger, run as far as PURGES says, every command answered at once."""
         actor = self.sim.spawn("purger#", self.purger.round)
-        if whole:
+        if how == "has read the lists":
+            self.run_until(actor, "list")
+            if not actor.done:
+                self.sim.advance(actor)
+        elif how == "whole":
             self.finish(actor)
 
     def purging(self):
@@ -340,10 +360,16 @@ class PageCacheHistories(RuleBasedStateMachine):
     # -- editors and operators ------------------------------------------------------------------
 
     @precondition(lambda self: self.allowed(EDITS))
-    @rule(post=POST, data=st.data())
-    def editor(self, post, data):
-        """An editor's write to a post (the database's triggers record what it purges)."""
+    @rule(post=POST, data=st.data(), purged=st.booleans())
+    def editor(self, post, data, purged):
+        """An editor's write to a post (the database's triggers record what it purges); purged:
+        a whole round of the purger follows at once, as the purger's 50 ms polls mostly do."""
         action = data.draw(st.sampled_from(self.allowed(EDITS)), label="action")
+        self.edit(post, action)
+        if purged and not self.purging():
+            self.finish(self.sim.spawn("purger#", self.purger.round))
+
+    def edit(self, post, action):
         pk, epoch = self.pks[post], self.model.epoch + 1
         if not self.model.posts[pk].exists:
             return

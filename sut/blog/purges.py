@@ -27,19 +27,12 @@ WITHDRAWN = (
 ADDRESS = ("slug",)
 MOVED = (" OR ".join(f"OLD.{column} <> NEW.{column}" for column in ADDRESS), "'post:' || OLD.id")
 
+# What an UPDATE of a post purges, and when it withdraws (its columns, its time, its address).
+EDITED = {"columns": SHOWN, "scheduled": SCHEDULED, "withdraws": WITHDRAWN, "moves": (MOVED,)}
+
 RULES = [
     PurgeOn("blog_post", "INSERT", POST_TAGS, scheduled=SCHEDULED),
-    # fmt: off
-    PurgeOn(
-        "blog_post",
-        "UPDATE",
-        POST_TAGS,
-        columns=SHOWN,
-        scheduled=SCHEDULED,
-        withdraws=WITHDRAWN,
-        moves=(MOVED,),
-    ),
-    # fmt: on
+    PurgeOn("blog_post", "UPDATE", POST_TAGS, **EDITED),
     PurgeOn("blog_post", "DELETE", POST_TAGS, withdraws="TRUE"),
     # A byline shows the author's full name, or the username; a login (last_login) purges nothing.
     PurgeOn("auth_user", "UPDATE", "'author:' || ROW.id", columns=("first_name", "last_name", "username")),

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -161,7 +162,7 @@ class PageCacheHistories(RuleBasedStateMachine):
             real.flush_all(noreply=False)
         self.undo = contextlib.ExitStack()  # every patch undone at the end, whatever fails
         for patch in (
-            mock.patch.object(store.Node, "client", lambda node: self.sim.client(node)),
+            mock.patch.object(store.Node, "client", _in_the_simulation(self.sim, store.Node.client)),
             mock.patch.object(leases, "_renewer", _NoRenewal()),
             mock.patch.object(grace, "threading", _Threading(self)),
             mock.patch.object(renders.Render, "store", _recording_store(self)),
@@ -488,6 +489,16 @@ def _rolled_back():
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def _in_the_simulation(sim, real):
+    """Node.client: the scheduler's for the simulation's greenlets; another thread (a lease
+    renewer left by an earlier test) keeps its real connection."""
+
+    def client(node):
+        return sim.client(node) if threading.current_thread() is threading.main_thread() else real(node)
+
+    return client
 
 
 class _NoRenewal:

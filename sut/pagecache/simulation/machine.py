@@ -37,6 +37,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from blog.models import Post
 from pagecache import grace, leases, outbox, renders, store, tags
 from pagecache.models import PendingPurge
+from pagecache.ring import Ring
 from pagecache.simulation.model import Model
 from pagecache.simulation.scheduler import Simulator
 
@@ -162,6 +163,9 @@ class PageCacheHistories(RuleBasedStateMachine):
             real.flush_all(noreply=False)
         self.undo = contextlib.ExitStack()  # every patch undone at the end, whatever fails
         for patch in (
+            # nginx's ring over names that do not change from run to run (the servers' ports do):
+            # a key goes to the same memcached every time, and a history replays.
+            mock.patch.object(store, "node_for", _stable_ring(store.nodes())),
             mock.patch.object(store.Node, "client", _in_the_simulation(self.sim, store.Node.client)),
             mock.patch.object(leases, "_renewer", _NoRenewal()),
             mock.patch.object(grace, "threading", _Threading(self)),
@@ -489,6 +493,12 @@ def _rolled_back():
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
+
+
+def _stable_ring(nodes):
+    names = [f"memcached-{number}:{11211 + number}" for number in range(1, len(nodes) + 1)]
+    ring, by_name = Ring(names), dict(zip(names, nodes, strict=True))
+    return lambda key: by_name[ring.server_for(key)]
 
 
 def _in_the_simulation(sim, real):

@@ -148,8 +148,8 @@ class Render:
 
     def confirm(self, ttl):
         """The page lives ttl, its grace copy and mark grace.ttl(): each if it is still this render's."""
-        for key, stored in self.stored.items():
-            self.node.confirm({key: stored}, ttl if key == self.key else grace.ttl())
+        for key, (value, token) in self.stored.items():
+            self.node.confirm(key, value, token, ttl if key == self.key else grace.ttl())
         return True
 
     def forget(self):

@@ -119,16 +119,10 @@ class Node:
 
         return self.guarded(run, None)
 
-    def confirm(self, items, ttl):
-        """Give each stored item (key: (value, cas token)) its lifetime, only if it is still the
-        one stored then (compare-and-swap): never another render's, never one purged since."""
-
-        def run(client):
-            for key, (value, token) in items.items():
-                client.cas(key, value, token, expire=ttl, noreply=False)
-            return True
-
-        return self.guarded(run, False)
+    def confirm(self, key, value, token, ttl):
+        """Give a stored item its lifetime, only if it is still the one stored with token
+        (compare-and-swap): never another render's, never one purged since."""
+        return self.guarded(lambda c: c.cas(key, value, token, expire=ttl, noreply=False), False)
 
     def get(self, key):
         return self.guarded(lambda c: c.get(key), None)

@@ -4,5 +4,6 @@ scheduler that decides the order of every memcached operation (docs/purges.md, "
 - scheduler.py: actors (readers, the purger) as greenlets, and every memcached command they send
   held until the scheduler applies it, loses its answer, refuses it or lets it land late.
 - model.py: what a reader may be served, kept from the editors' actions alone.
-- machine.py: the Hypothesis state machine whose rules are the scheduler's decisions.
+- machine.py: the Hypothesis state machine whose rules are the scheduler's decisions, and the
+  oracle it checks when a history quiesces.
 """

@@ -11,7 +11,8 @@ reads memcached as nginx would and checks, for every address on every host:
 
 - the page stored is the latest version (rendered from content read after its last change);
 - the grace copy was rendered after the address's last withdrawal (none for a withdrawn address);
-- every page and grace copy stored is listed under each of its tags (a purge of each reaches it).
+- every page and grace copy stored is listed under each of its tags (a purge of each reaches it);
+- and, as the commands are applied, no render lets go of a lease another render holds.
 
 A violation raises its own kind of error, so that Hypothesis shrinks each kind on its own.
 """

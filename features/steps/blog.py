@@ -76,9 +76,7 @@ def step_site_404(context):
 
 @step('an editor changes the title of "{title:Text}" to "{new_title:Text}"')
 def step_change_title(context, title, new_title):
-    post = content.titled(title)
-    post.title = new_title
-    post.save()
+    content.edit(title, title=new_title)
 
 
 @step('an editor unpublishes "{title:Text}"')
@@ -169,9 +167,7 @@ def step_clear_publication_time(context, title):
 
 @step('an editor corrects the body of "{title:Text}" to "{body:Text}"')
 def step_correct_body(context, title, body):
-    post = content.titled(title)
-    post.body = body
-    post.save()
+    content.edit(title, body=body)
 
 
 @given('readers have seen "{uri:Text}" titled "{first:Text}", then "{second:Text}"')

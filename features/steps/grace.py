@@ -62,9 +62,7 @@ def step_within_fresh(context, seconds, uri):
 
 @step('an editor moves "{title:Text}" to "{uri:Text}"')
 def step_move(context, title, uri):
-    post = content.titled(title)
-    post.slug = uri.strip("/").rsplit("/", 1)[-1]
-    post.save()
+    content.edit(title, slug=content.slug_of(uri))
 
 
 @step('an editor forgets the pages of "{title:Text}"')

@@ -18,9 +18,7 @@ from support.parameters import REGISTERED  # noqa: F401  (the step parameters' t
 )
 def step_edit_during_stall(context, part, seconds, title, new_title):
     with stalled(context, part, seconds):
-        post = content.titled(title)
-        post.title = new_title
-        post.save()
+        content.edit(title, title=new_title)
 
 
 @then('within {seconds:d} seconds of memcached answering again readers of "{uri:Text}" see "{text:Text}"')

@@ -50,6 +50,14 @@ def titled(title):
     return found
 
 
+def edit(title, /, **fields):
+    """An editor's save of the post titled title with new values (the model's save, its signals)."""
+    post = titled(title)
+    for name, value in fields.items():
+        setattr(post, name, value)
+    post.save()
+
+
 def clear_publication_time(title):
     """One UPDATE of the publication time to NULL, as a script or the shell would write it."""
     from blog.models import Post

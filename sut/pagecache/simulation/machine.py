@@ -111,17 +111,6 @@ def _stores(op):
     )
 
 
-def _keys_named(op):
-    """Every key a command names, read or written."""
-    if op is None:
-        return []
-    if op.method in ("get_many", "gets_many"):
-        return list(op.args[0])
-    if op.method in ("get", "gets"):
-        return [op.args[0]]
-    return op.keys() or []
-
-
 def md5(text):
     return hashlib.md5(text.encode("latin-1")).hexdigest()
 
@@ -329,7 +318,9 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     @staticmethod
     def named(op, kind):
-        return (op.keys() or []) if kind == "page" else _keys_named(op)
+        if op is None:
+            return []
+        return (op.keys() or []) if kind == "page" else op.named()
 
     def kind_of(self, key):
         if self.tracked(key):

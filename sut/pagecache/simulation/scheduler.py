@@ -43,7 +43,6 @@ class Op:
     args: tuple
     kwargs: dict
     node: str = ""  # memcached 1, 2 ... as the history names them
-    state: str = "sent"  # sent, abandoned (client gave up), applied, lost (restart, refused)
 
     def keys(self):
         """The keys the command writes (none for a read)."""
@@ -58,6 +57,14 @@ class Op:
         if self.method == "raw_command":
             return [self.args[0].split(b"\r\n", 1)[0].split()[1].decode()]
         return [self.args[0]]
+
+    def named(self):
+        """Every key the command names, read or written."""
+        if self.method in ("get_many", "gets_many"):
+            return list(self.args[0])
+        if self.method in ("get", "gets"):
+            return [self.args[0]]
+        return self.keys() or []
 
     def __str__(self):
         shown = self.args[0] if self.args else ""
@@ -185,7 +192,6 @@ class Simulator:
     def time_out(self, actor):
         """The client gives up; the command stays in flight (land() may still apply it)."""
         op = actor.op
-        op.state = "abandoned"
         self.abandoned.append(op)
         self.say(f"{op} -> timed out, still in flight")
         self._run(actor, actor.glet.throw, TimeoutError("timed out"))
@@ -199,7 +205,6 @@ class Simulator:
     def refuse(self, actor):
         """memcached full: a store is refused, nothing applied."""
         op = actor.op
-        op.state = "lost"
         self.say(f"{op} -> SERVER_ERROR out of memory")
         self._run(actor, actor.glet.throw, MemcacheServerError(b"out of memory storing object"))
 
@@ -215,14 +220,12 @@ class Simulator:
         self.expiry[server].clear()
         self.writer[server].clear()
         for op in [op for op in self.abandoned if op.server == server]:
-            op.state = "lost"
             self.abandoned.remove(op)
         for actor in self.actors:
             actor.connections.pop(server, None)
         self.say(f"memcached {self.servers.index(server) + 1} restarts empty")
         for actor in self.live():
             if actor.op is not None and actor.op.server == server:
-                actor.op.state = "lost"
                 self.say(f"{actor.op} -> connection reset")
                 self._run(actor, actor.glet.throw, MemcacheUnexpectedCloseError())
 
@@ -243,7 +246,6 @@ class Simulator:
 
     def apply(self, op):
         """Run op on the real memcached; (answer, None) or (None, the error the client sees)."""
-        op.state = "applied"
         real = self.real[op.server]
         args, kwargs = _stretched(op)
         try:

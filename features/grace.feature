@@ -98,7 +98,8 @@ Feature: Through an outage of the app, readers get the last good page, and never
       Given a reader's render of "/blog/hello-world/" has read "Hello world" and is paused
       When an editor unpublishes "Hello world"
       And the paused render finishes
-      And the app is stopped
+      Then memcached holds no copy of "/blog/hello-world/"
+      When the app is stopped
       Then within 2 seconds readers of "/blog/hello-world/" get the site's service-unavailable page
 
   Rule: A grace copy stands in only for an app that cannot answer, and only for anonymous readers

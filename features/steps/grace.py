@@ -54,6 +54,14 @@ def step_within_503_on_host(context, seconds, uri, host):
     ask_until(context, seconds, uri, is_site_503, "answer the site's 503 page", host=on_host(context, host))
 
 
+@then('memcached holds no copy of "{uri:Text}"')
+def step_no_copy(context, uri):
+    """Looked at once, at once: a copy stored for two seconds is seen."""
+    key = memcached.nginx_key(context.stack.host, uri)
+    left = sorted(memcached.get_many(context.stack.memcached, memcached.copies(key)))
+    assert not left, f"{uri}: memcached still holds {left}"
+
+
 @then('within {seconds:d} seconds readers of "{uri:Text}" get it from memcached again')
 def step_within_fresh(context, seconds, uri):
     fresh = lambda response: response.status == 200 and response.header("X-Cache") == "HIT"  # noqa: E731

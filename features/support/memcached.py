@@ -103,10 +103,15 @@ def delete(address, key, only=None):
             memcached.delete(key, noreply=False)
 
 
+def copies(key):
+    """The items a render stores for a page: the page, its validity mark and its grace copy
+    (sut/pagecache/grace.py)."""
+    return [key, f"pagecache:valid:{key}", f"pagecache:grace:{key}"]
+
+
 def forget(address, key, only=None):
-    """What a memcached that lost a page no longer holds: the page, its validity mark and its
-    grace copy (sut/pagecache/grace.py)."""
-    for item in (key, f"pagecache:valid:{key}", f"pagecache:grace:{key}"):
+    """What a memcached that lost a page no longer holds: each of its copies."""
+    for item in copies(key):
         delete(address, item, only)
 
 

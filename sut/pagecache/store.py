@@ -95,10 +95,6 @@ class Node:
             self._last_warning = now
             log.warning("memcached unavailable (%s): %s", self.server, error)
 
-    def set_page(self, key, body, ttl):
-        """Store raw bytes (flags 0) that nginx serves as they are; True when memcached took them."""
-        return self.guarded(lambda c: c.set(key, body, expire=ttl, noreply=False), False)
-
     def set_provisional(self, items, seconds):
         """Store raw bytes (flags 0, as nginx serves them) for seconds; {key: cas token} of each
         one memcached took, None when it did not take them all.

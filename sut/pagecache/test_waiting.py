@@ -14,6 +14,11 @@ from pagecache.middleware import PageCacheMiddleware
 from pagecache.tests import HAVE_MEMCACHED, Memcached, WithMemcached, anonymous_get, md5
 
 
+def put(node, key, value, ttl):
+    """Store value as it is (flags 0), as another process would have."""
+    return node.client().set(key, value, expire=ttl, noreply=False)
+
+
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
 class LeaseTests(WithMemcached, SimpleTestCase):
     page_cache_settings = {"PAGECACHE_APP_TIMEOUT": 5}
@@ -47,7 +52,7 @@ class LeaseTests(WithMemcached, SimpleTestCase):
 
     def test_a_page_never_stored_with_readers_waiting_tells_them_at_once(self):
         first = renders.Render(self.key)
-        store.node_for(self.key).set_page(leases.waiting_key(self.key), b"1", 2)  # the waiting room's
+        put(store.node_for(self.key), leases.waiting_key(self.key), b"1", 2)  # the waiting room's
         first.release(never_stored=True)
         self.assertEqual(self.lease(), leases.MISS)
         later = renders.Render(self.key)
@@ -61,7 +66,7 @@ class LeaseTests(WithMemcached, SimpleTestCase):
 
     def test_only_its_holder_releases_a_lease(self):
         first = renders.Render(self.key)
-        store.node_for(self.key).set_page(leases.lease_key(self.key), b"another-token", 60)  # first's lost
+        put(store.node_for(self.key), leases.lease_key(self.key), b"another-token", 60)  # first's lost
         first.release()
         self.assertEqual(self.lease(), b"another-token")
 
@@ -82,7 +87,7 @@ class WaitingRoomTests(WithMemcached, SimpleTestCase):
         super().setUp()
         self.node = store.nodes()[0]
         self.key = md5("localhost/slow/")
-        self.node.set_page(leases.lease_key(self.key), b"holder", 60)  # a render under way
+        put(self.node, leases.lease_key(self.key), b"holder", 60)  # a render under way
 
     def crowd(self, readers, then, bound=3.0):
         """What each of `readers` waiting readers is told, `then(node)` done 0.2 s after they came."""
@@ -98,7 +103,7 @@ class WaitingRoomTests(WithMemcached, SimpleTestCase):
         return asyncio.run(run())
 
     def test_the_crowd_is_sent_to_memcached_once_the_page_is_stored(self):
-        outcomes, polls = self.crowd(100, lambda node: node.set_page(self.key, b"page", 60))
+        outcomes, polls = self.crowd(100, lambda node: put(node, self.key, b"page", 60))
         self.assertEqual(outcomes, ["stored"] * 100)
         self.assertLess(polls, 40, "the waiting room asks memcached per page, not per reader")
 
@@ -110,9 +115,9 @@ class WaitingRoomTests(WithMemcached, SimpleTestCase):
             self.node.delete(leases.lease_key(self.key))
             done, _ = await asyncio.wait(waiting, timeout=0.1)
             # The reader sent to render takes the lease, and stores the page.
-            self.node.set_page(leases.lease_key(self.key), b"second-holder", 60)
+            put(self.node, leases.lease_key(self.key), b"second-holder", 60)
             await asyncio.sleep(0.3)
-            self.node.set_page(self.key, b"page", 60)
+            put(self.node, self.key, b"page", 60)
             return [task.result() for task in done], sorted(await asyncio.gather(*waiting))
 
         first, outcomes = asyncio.run(run())
@@ -138,7 +143,7 @@ class WaitingRoomTests(WithMemcached, SimpleTestCase):
 
     def test_a_miss_sends_every_reader_to_render_at_once(self):
         began = time.monotonic()
-        outcomes, _ = self.crowd(30, lambda node: node.set_page(leases.lease_key(self.key), leases.MISS, 2))
+        outcomes, _ = self.crowd(30, lambda node: put(node, leases.lease_key(self.key), leases.MISS, 2))
         self.assertEqual(outcomes, ["render"] * 30)
         self.assertLess(time.monotonic() - began, 0.2 + waitroom.HANDOVER)
 
@@ -146,9 +151,7 @@ class WaitingRoomTests(WithMemcached, SimpleTestCase):
         seen = []
         self.crowd(
             3,
-            lambda node: (
-                seen.append(node.get(leases.waiting_key(self.key))) or node.set_page(self.key, b"p", 9)
-            ),
+            lambda node: seen.append(node.get(leases.waiting_key(self.key))) or put(node, self.key, b"p", 9),
         )
         self.assertEqual(seen, [b"1"])
 

@@ -291,7 +291,7 @@ class MiddlewareTests(WithMemcached, SimpleTestCase):
 
     def test_a_full_tag_list_forgets_its_pages_and_lists_the_new_one(self):
         listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
-        store.node_for(listed).set_page(listed, b"old", 60)
+        _stored(listed, b"old")
         # Entries (long tokens) of as many different pages as memcached takes in one item: nothing
         # to compact.
         others = [f"{md5(f'localhost/{number}/')}.{'0' * 990} ".encode() for number in range(1100)]
@@ -308,7 +308,7 @@ class MiddlewareTests(WithMemcached, SimpleTestCase):
 
     def test_a_full_tag_list_of_one_page_rendered_again_and_again_keeps_one_entry_per_page(self):
         listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
-        store.node_for(listed).set_page(listed, b"old", 60)
+        _stored(listed, b"old")
         entry = f"{listed}.0 ".encode()
         count = 1024 * 1024 // len(entry)  # as many entries as memcached takes in one item
         while not _stored(tag_list, entry * count):
@@ -336,7 +336,7 @@ def stored(key):
 
 def _stored(key, value):
     try:
-        return store.nodes()[0].client().set(key, value, noreply=False)
+        return store.node_for(key).client().set(key, value, noreply=False)
     except MemcacheServerError:  # object too large
         return False
 

@@ -84,9 +84,14 @@ def searched(name):
 # How far a reader's request runs at once: to its first command, to its first store (its view
 # has read the database), to its first entry in a tag list (its page is stored), to its end.
 READERS = ("arrives", "has read the content", "has stored its page", "is served")
-# How far a round of the purger runs at once: past its read of the tag lists on the first
-# memcached (it deletes next; answer and run_until_its_next take it on), or to its end.
-PURGES = ("has read the lists", "whole")
+# How far a round of the purger runs at once: past its read of the tag lists on one memcached
+# (it deletes there next), past its deletion of the pages they name (it trims the lists next),
+# or to its end; answer and run_until_its_next take it on.
+PURGE_STEPS = {
+    "has read the lists": lambda machine, op: op.method == "gets_many" and machine.names(op, "list"),
+    "has deleted the pages": lambda machine, op: op.method == "delete_many",
+}
+PURGES = (*PURGE_STEPS, "whole")
 EDITS = (
     "retitle", "fix a typo", "move", "unpublish", "clear the publication time", "schedule for tomorrow",
     "republish", "delete",
@@ -313,8 +318,12 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     def run_until(self, actor, kind):
         """Up to its next command on a key of that kind (for a page: its next write of one)."""
-        while not actor.done and not any(self.kind_of(key) == kind for key in self.named(actor.op, kind)):
+        while not actor.done and not self.names(actor.op, kind):
             self.sim.advance(actor)
+
+    def names(self, op, kind):
+        """Whether op names a key of that kind (for a page: writes one)."""
+        return any(self.kind_of(key) == kind for key in self.named(op, kind))
 
     @staticmethod
     def named(op, kind):
@@ -340,16 +349,19 @@ class PageCacheHistories(RuleBasedStateMachine):
     # -- the purger -----------------------------------------------------------------------------
 
     @precondition(lambda self: not self.purging())
-    @rule(how=st.sampled_from(PURGES))
-    def purger_round(self, how):
-        """A round of the purger, run as far as PURGES says, every command answered at once."""
+    @rule(how=st.sampled_from(PURGES), node=st.integers(0, 1))
+    def purger_round(self, how, node):
+        """A round of the purger, run as far as PURGES says (the lists read: on that memcached),
+        every command answered at once."""
         actor = self.sim.spawn("purger#", self.purger.round)
-        if how == "has read the lists":
-            self.run_until(actor, "list")
-            if not actor.done:
-                self.sim.advance(actor)
-        elif how == "whole":
+        if how == "whole":
             self.finish(actor)
+            return
+        server, step = self.servers[node % len(self.servers)], PURGE_STEPS[how]
+        while not actor.done and not (actor.op.server == server and step(self, actor.op)):
+            self.sim.advance(actor)
+        if not actor.done:
+            self.sim.advance(actor)
 
     def purging(self):
         return any(actor.name.startswith("purger") for actor in self.sim.live())

@@ -107,7 +107,7 @@ SCHEDULING = (
     "settle",
     "whole purger rounds",
 )
-SWARM = (*READERS, *EDITS, *FAULTS, *SCHEDULING, "forget", "memcached_restarts", "time_passes")
+SWARM = (*READERS, "comes back", *EDITS, *FAULTS, *SCHEDULING, "forget", "memcached_restarts", "time_passes")
 
 
 def _stores(op):
@@ -151,6 +151,7 @@ class PageCacheHistories(RuleBasedStateMachine):
         self.keys = {md5(host + address): (host, address) for host in HOSTS for address in ("/",)}
         self.sim = Simulator(self.servers, tracked=self.tracked, observe=self.observe)
         self.holders = {}  # lease key -> the actor whose add took it, while it lives
+        self.deleted = []  # (host, address) of each page the purger's last deletion reached
         self.purger = outbox.Purger()
         self.pending_starts = []
         store._pool.cache_clear()  # nodes made afresh: what they remember starts empty
@@ -197,8 +198,11 @@ class PageCacheHistories(RuleBasedStateMachine):
         return key.removeprefix(grace.GRACE_PREFIX) in self.keys
 
     def observe(self, op, answer):
-        """Who holds each lease: taken by an add, let go by its holder's release, ended by time."""
+        """Who holds each lease: taken by an add, let go by its holder's release, ended by time;
+        and which pages the purger deleted last."""
         keys = op.keys() or []
+        if op.actor.name.startswith("purger") and op.method == "delete_many":
+            self.deleted = [self.keys[key] for key in keys if key in self.keys]
         lease = keys[0] if keys and keys[0].startswith(leases.LEASE_PREFIX) else None
         if lease is None:
             return
@@ -262,6 +266,14 @@ class PageCacheHistories(RuleBasedStateMachine):
         elif how == "is served":
             self.finish(actor)
         self.start_pending()
+
+    @precondition(lambda self: self.deleted and searched("comes back")(self))
+    @rule(page=st.integers(0, 3))
+    def reader_comes_back(self, page):
+        """A reader asks at once for a page the purger just deleted (a popular page is asked for
+        again at once, often while the purge is still under way), and is served."""
+        host, address = self.deleted[page % len(self.deleted)]
+        self.finish(self.spawn_reader(host, address))
 
     # -- the scheduler's decisions ----------------------------------------------------------------
 
@@ -351,8 +363,11 @@ class PageCacheHistories(RuleBasedStateMachine):
     @precondition(lambda self: not self.purging())
     @rule(how=st.sampled_from(PURGES), node=st.integers(0, 1))
     def purger_round(self, how, node):
-        """A round of the purger, run as far as PURGES says (the lists read: on that memcached),
-        every command answered at once."""
+        self.purge(how, node)
+
+    def purge(self, how, node):
+        """A round of the purger, run as far as PURGES says (on that memcached), every command
+        answered at once."""
         actor = self.sim.spawn("purger#", self.purger.round)
         if how == "whole":
             self.finish(actor)
@@ -369,14 +384,14 @@ class PageCacheHistories(RuleBasedStateMachine):
     # -- editors and operators ------------------------------------------------------------------
 
     @precondition(lambda self: self.allowed(EDITS))
-    @rule(post=POST, data=st.data(), purged=st.booleans())
-    def editor(self, post, data, purged):
-        """An editor's write to a post (the database's triggers record what it purges); purged:
-        a whole round of the purger follows at once, as the purger's 50 ms polls mostly do."""
+    @rule(post=POST, data=st.data(), then=st.sampled_from(("no purge yet", *PURGES)), node=st.integers(0, 1))
+    def editor(self, post, data, then, node):
+        """An editor's write to a post (the database's triggers record what it purges), then a
+        round of the purger at once (as its 50 ms polls mostly do), run as far as PURGES says."""
         action = data.draw(st.sampled_from(self.allowed(EDITS)), label="action")
         self.edit(post, action)
-        if purged and not self.purging():
-            self.finish(self.sim.spawn("purger#", self.purger.round))
+        if then in PURGES and not self.purging():
+            self.purge(then, node)
 
     def edit(self, post, action):
         pk, epoch = self.pks[post], self.model.epoch + 1

@@ -27,6 +27,7 @@ from bench import (
     queue,
     slow,
     staleness,
+    stalls,
     suite,
 )
 
@@ -90,6 +91,16 @@ def staleness_lines(s):
         "What storing a missed page costs (target: the miss path ≤ 5 % slower than before leases):",
         "",
         *_rows(["measure", "value"], miss.items()),
+    ]
+
+
+def stall_lines(s):
+    return [
+        f"A stalled memcached: {s['cycles']} renders, each held once it read the post and let go, memcached "
+        f"frozen {s['stall s']} s from a moment in the {s['render s'] * 1000:.0f} ms left, then an edit "
+        f"(target: no old title served over {stalls.BOUND:.0f} s after the save):",
+        "",
+        *_rows(["measure", "value"], list(s.items())[3:]),
     ]
 
 
@@ -207,6 +218,7 @@ def queue_lines(q):
 def table(results):
     sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
     for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
+                        ("stalls", stall_lines),
                         ("slow", slow_lines), ("grace", grace_lines), ("purges", purges_lines),
                         ("logins", logins_lines), ("queue", queue_lines),
                         ("migrations", migration_lines), ("pool", pool_lines)):  # fmt: skip
@@ -231,6 +243,7 @@ SECTIONS = {
     "crowds": ("crowds of readers", lambda: _on_sqlite(crowds.run, "crowds")),
     "staleness": (f"freshness under {staleness.DURATION:.0f} s of edits",
                   lambda: _on_sqlite(staleness.run, "staleness")),
+    "stalls": (f"a stalled memcached, {stalls.CYCLES} cycles", lambda: _on_sqlite(stalls.run, "stalls")),
     "slow": ("a slow or hung app: crowds, another page meanwhile", lambda: _on_sqlite(slow.run, "slow")),
     "grace": ("grace: an outage of the app, memory per page, hit and miss paths", grace.run),
     "purges": (f"{purges.ACTIONS} publish/unpublish actions, every stored page listed",

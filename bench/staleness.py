@@ -122,7 +122,7 @@ def _bookkeeping(stack):
 
     def before():  # the page, then its tag list
         node = store.node_for(key)
-        node.set_page(key, body, ttl)
+        node.guarded(lambda c: c.set(key, body, expire=ttl, noreply=False), False)
         tags.remember(node, key, "0", ["post:1"])
 
     def now():  # the generation and the lease, the tag list, the page, the check, the release

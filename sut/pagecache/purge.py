@@ -35,7 +35,7 @@ class NodePurge:
         renders.advance(self.node)
 
     def read(self):
-        self.listings = tags.read(self.node, tags.names(self.tags))
+        self.listings = tags.read(self.node, self.tags)
         lists_read.send(sender=self.node, tags=self.tags)
 
     def delete(self):

@@ -141,6 +141,18 @@ class Node:
     def delete_many(self, keys):
         return self.guarded(lambda c: c.delete_many(list(keys), noreply=False), False)
 
+    def count(self, key, ttl):
+        """A counter's next value (0 first: created with lifetime ttl, renewed to ttl each time),
+        in one command; None when memcached does not answer or refuses (full)."""
+
+        def run(client):
+            answer = client.raw_command(f"ma {key} N{ttl} J0 T{ttl} v\r\nmn".encode("ascii"), b"MN\r\n")
+            if not answer.startswith(b"VA "):
+                return None
+            return int(answer.split(b"\r\n")[1])
+
+        return self.guarded(run, None)
+
     def append(self, key, value, ttl):
         """Append to a list kept as a string, its lifetime renewed to ttl; create it if missing."""
 

@@ -8,6 +8,15 @@ that read stays, and the page it names stays reachable by the next purge. An ent
 only by a purge that read it, which deletes its page after the read, and so after the store
 the entry stands for.
 
+A list has any length: it is kept in chunks of CHUNK entries (items `<list>#0`, `<list>#1` ...),
+and its counter (the item `<list>`) hands out each entry's place, one after another; a purge
+reads the counter, then every chunk up to the last place handed out. An entry is appended to its
+own chunk, so a chunk stops growing at CHUNK entries (about 460 kB), far below memcached's item
+limit: no list is ever refused for its length. Each chunk outlives the pages it names (its
+lifetime renewed at each append to the longest a page's items live), and the counter outlives
+its chunks (renewed a minute longer with each place). memcached full: the entry is refused, and
+the render deletes its own page (pagecache.renders); no other page is touched.
+
 A page's grace copy (pagecache.grace) is reached through the same entries. An edit deletes the
 pages and their validity marks, and keeps one entry per page (the last it read; older entries
 of the same page are removed): a later withdrawal still reaches the grace copy. A withdrawal
@@ -25,6 +34,9 @@ TAG_PREFIX = "pagecache:tag:"
 # A list that keeps changing under a trim keeps the entries the trim could not remove: they
 # cost space only (their pages are deleted), and the next purge tries again.
 TRIM_ATTEMPTS = 5
+# The counter outlives every chunk it counts (a chunk's lifetime is renewed after its place is).
+COUNTER_MARGIN = 60
+READ_BATCH = 100  # chunks read at once
 
 
 def tag_response(response, *tags):
@@ -59,49 +71,44 @@ def entries(raw):
 
 
 def remember(node, key, token, tags):
-    """List the page stored under key on node under each tag; False when a list refused it.
-
-    A list that cannot grow (memcached's item limit, or memcached full) keeps one entry per
-    page (compact()); if that is not enough, it is purged of the pages it names, which are then
-    rendered afresh and listed again.
-    """
-    from pagecache.store import Unavailable
-
+    """List the page stored under key on node under each tag; False when a list refused it."""
     listed = entry(key, token) + b" "
     for tag in tags:
-        name = TAG_PREFIX + tag
-        if node.append(name, listed, list_ttl()):
-            continue
-        try:
-            if compact(node, name) and node.append(name, listed, list_ttl()):
-                continue
-            forget_listed(node, [tag], withdrawn=[tag])  # grace copies too: no entry is left
-        except Unavailable:
-            return False
-        if not node.append(name, listed, list_ttl()):
+        place = node.count(TAG_PREFIX + tag, list_ttl() + COUNTER_MARGIN)
+        if place is None or not node.append(chunk(tag, place // chunk_entries()), listed, list_ttl()):
             return False
     return True
 
 
-def compact(node, name):
-    """Keep a list's last entry for each page (any entry reaches the page's items); True if shorter."""
-    raw, cas = node.confirmed(lambda c: c.gets(name))
-    if cas is None:
-        return False
-    latest = {page_of(listed): listed for listed in entries(raw)}
-    value = b"".join(listed + b" " for listed in latest.values())
-    if len(value) >= len(raw):
-        return False
-    return bool(node.confirmed(lambda c: c.cas(name, value, cas, expire=list_ttl(), noreply=False)))
+def chunk_entries():
+    return settings.PAGECACHE_TAG_CHUNK
 
 
-def names(tags):
-    return [TAG_PREFIX + tag for tag in tags]
+def chunk(tag, number):
+    return f"{TAG_PREFIX}{tag}#{number}"
 
 
-def read(node, lists):
-    """{list: (entries, cas token)} of the lists on node that exist; Unavailable when it does not answer."""
-    found = node.confirmed(lambda c: c.gets_many(list(lists)))
+def tag_of(name):
+    """The tag a chunk's name belongs to."""
+    return name[len(TAG_PREFIX) :].rsplit("#", 1)[0]
+
+
+def chunks(tag, counter):
+    """The names of a tag's chunks, from its counter's value (the last place handed out)."""
+    if counter is None:
+        return []
+    return [chunk(tag, number) for number in range(int(counter) // chunk_entries() + 1)]
+
+
+def read(node, page_tags):
+    """{chunk: (entries, cas token)} of the tags' chunks on node that exist; Unavailable when it
+    does not answer."""
+    counters = node.confirmed(lambda c: c.get_many([TAG_PREFIX + tag for tag in page_tags]))
+    names = [name for tag in page_tags for name in chunks(tag, counters.get(TAG_PREFIX + tag))]
+    found = {}
+    for start in range(0, len(names), READ_BATCH):
+        batch = names[start : start + READ_BATCH]
+        found.update(node.confirmed(lambda c, b=batch: c.gets_many(b)))
     return {name: (entries(value), cas) for name, (value, cas) in found.items()}
 
 
@@ -133,7 +140,7 @@ def listed_pages(listings):
 
 
 def _withdrawn(name, withdrawn):
-    return name[len(TAG_PREFIX) :] in withdrawn
+    return tag_of(name) in withdrawn
 
 
 def delete_listed(node, listings, withdrawn=()):
@@ -150,31 +157,28 @@ def delete_listed(node, listings, withdrawn=()):
 
 def trim_read(node, listings, withdrawn=()):
     """Remove the entries read: all of them under a withdrawn tag (or without grace), else all but
-    the last read of each page (its grace copy stays within a withdrawal's reach)."""
+    the last read of each page in each tag's chunks (its grace copy stays within a withdrawal's
+    reach)."""
+    kept = _last_of_each_page(listings)
     for name, (found, cas) in listings.items():
         every = _withdrawn(name, withdrawn) or not grace.enabled()
-        trim(node, name, found, cas, found if every else _older(found))
+        trim(node, name, found, cas, found if every else [listed for listed in found if listed not in kept])
 
 
-def _older(found):
-    """The entries read that another entry of the same page, read later, stands in for."""
-    last = {page_of(listed): listed for listed in found}
-    kept = set(last.values())
-    return [listed for listed in found if listed not in kept]
-
-
-def forget_listed(node, tags, withdrawn=()):
-    """Delete every page listed under tags on node (with its grace copy under withdrawn), then
-    remove the entries read; the pages deleted."""
-    listings = read(node, names(tags))
-    pages = delete_listed(node, listings, withdrawn)
-    trim_read(node, listings, withdrawn)
-    return pages
+def _last_of_each_page(listings):
+    """The last entry read of each page, for each tag, over its chunks in order."""
+    last = {}
+    for name in sorted(listings, key=lambda name: (tag_of(name), int(name.rsplit("#", 1)[1]))):
+        for listed in listings[name][0]:
+            last[(tag_of(name), page_of(listed))] = listed
+    return set(last.values())
 
 
 def pages_tagged(node, tag):
-    """The page keys listed under tag on node (for tests and operators)."""
-    return [page_of(listed) for listed in entries(node.get(TAG_PREFIX + tag))]
+    """The page keys listed under tag on node, in their chunks' order (for tests and operators)."""
+    listings = read(node, [tag])
+    ordered = sorted(listings, key=lambda name: int(name.rsplit("#", 1)[1]))
+    return [page_of(listed) for name in ordered for listed in listings[name][0]]
 
 
 def _swap(client, name, value, cas):

@@ -13,7 +13,6 @@ from unittest import mock, skipUnless
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, SimpleTestCase, override_settings
-from pymemcache.exceptions import MemcacheServerError
 
 from pagecache import keys, purge, renders, ring, rules, store, tags, variants
 from pagecache.middleware import PageCacheMiddleware, StoredCopyMiddleware
@@ -289,35 +288,44 @@ class MiddlewareTests(WithMemcached, SimpleTestCase):
             self.assertFalse(render.store(b"old", ["post:1"], 60))
         self.assertIsNone(stored(md5("localhost/r/")))
 
-    def test_a_full_tag_list_forgets_its_pages_and_lists_the_new_one(self):
-        listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
-        _stored(listed, b"old")
-        # Entries (long tokens) of as many different pages as memcached takes in one item: nothing
-        # to compact.
-        others = [f"{md5(f'localhost/{number}/')}.{'0' * 990} ".encode() for number in range(1100)]
-        while not _stored(tag_list, f"{listed}.0 ".encode() + b"".join(others)):
-            others = others[:-1]
-        client, padding = store.nodes()[0].client(), (f"{md5(str(n))}.0 ".encode() for n in range(99))
-        while client.append(tag_list, next(padding), noreply=False):
-            pass
-        page = (anonymous_get("/full/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:9"))
-        self.render(*page)
-        self.assertIsNone(stored(listed))
-        self.assertEqual(stored(md5("localhost/full/")), b"<p>hi</p>")
-        self.assertEqual(tags.pages_tagged(store.node_for(listed), "post:9"), [md5("localhost/full/")])
+    def test_a_tag_longer_than_a_chunk_keeps_every_page_until_an_edit_purges_them_all(self):
+        pages = [md5(f"localhost/p{number}/") for number in range(25)]
+        with override_settings(PAGECACHE_TAG_CHUNK=10):
+            for key in pages:
+                render = renders.Render(key)
+                self.assertTrue(render.store(b"<p>page</p>", ["post-list"], 60))
+                render.release()
+            node = store.node_for(pages[0])
+            self.assertEqual(tags.pages_tagged(node, "post-list"), pages)
+            chunks = [tags.chunk("post-list", number) for number in range(3)]
+            self.assertEqual(sorted(tags.read(node, ["post-list"])), chunks)
+            self.assertEqual([stored(key) for key in pages], [b"<p>page</p>"] * 25)
+            self.assertEqual(purge.purge_tags(["post-list"]), 25)
+        self.assertEqual([stored(key) for key in pages], [None] * 25)
 
-    def test_a_full_tag_list_of_one_page_rendered_again_and_again_keeps_one_entry_per_page(self):
-        listed, tag_list = md5("localhost/old/"), tags.TAG_PREFIX + "post:9"
-        _stored(listed, b"old")
-        entry = f"{listed}.0 ".encode()
-        count = 1024 * 1024 // len(entry)  # as many entries as memcached takes in one item
-        while not _stored(tag_list, entry * count):
-            count -= 1
-        page = (anonymous_get("/full/", HTTP_HOST="localhost"), tags.tag_response(html(), "post:9"))
-        self.render(*page)
-        self.assertEqual(stored(listed), b"old")  # still reachable: its one entry stays
-        listed_now = tags.pages_tagged(store.node_for(listed), "post:9")
-        self.assertEqual(listed_now, [listed, md5("localhost/full/")])
+    def test_an_edit_keeps_each_pages_last_entry_across_chunks_and_a_withdrawal_none(self):
+        key = md5("localhost/again/")
+        with override_settings(PAGECACHE_TAG_CHUNK=2):
+            for token in ("a", "b", "c", "d", "e"):
+                tags.remember(store.node_for(key), key, token, ["post:1"])
+            node = store.node_for(key)
+            purge.purge_tags(["post:1"])  # an edit
+            self.assertEqual(tags.pages_tagged(node, "post:1"), [key])
+            listed = {name: found for name, (found, _) in tags.read(node, ["post:1"]).items()}
+            self.assertEqual(listed[tags.chunk("post:1", 2)], [tags.entry(key, "e")])
+            purge.purge_tags([], withdrawn=["post:1"])
+            self.assertEqual(tags.pages_tagged(node, "post:1"), [])
+
+    def test_a_full_memcached_refusing_an_entry_costs_that_page_only(self):
+        kept, refused = md5("localhost/kept/"), md5("localhost/refused/")
+        render = renders.Render(kept)
+        self.assertTrue(render.store(b"<p>kept</p>", ["post:1"], 60))
+        render.release()
+        render = renders.Render(refused)
+        with mock.patch.object(store.Node, "append", lambda *args: False):  # memcached full
+            self.assertFalse(render.store(b"<p>refused</p>", ["post:1"], 60))
+        self.assertEqual((stored(kept), stored(refused)), (b"<p>kept</p>", None))
+        self.assertEqual(tags.pages_tagged(store.node_for(kept), "post:1"), [kept])
 
     def test_a_reader_who_finds_the_page_stored_meanwhile_is_answered_with_that_copy(self):
         key = md5("localhost/w/")
@@ -332,13 +340,6 @@ class MiddlewareTests(WithMemcached, SimpleTestCase):
 
 def stored(key):
     return store.node_for(key).get(key)
-
-
-def _stored(key, value):
-    try:
-        return store.node_for(key).client().set(key, value, noreply=False)
-    except MemcacheServerError:  # object too large
-        return False
 
 
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")

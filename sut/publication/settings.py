@@ -129,6 +129,8 @@ X_FRAME_OPTIONS = "DENY"
 PAGECACHE_MEMCACHED = os.environ.get("MEMCACHED", "127.0.0.1:11211")
 PAGECACHE_TTL = int(os.environ.get("PAGECACHE_TTL", "300"))
 PAGECACHE_MAX_BYTES = int(os.environ.get("PAGECACHE_MAX_BYTES", str(1024 * 1024 - 1024)))
+# A tag's list is kept in chunks of this many entries (pagecache.tags): about 460 kB each.
+PAGECACHE_TAG_CHUNK = int(os.environ.get("PAGECACHE_TAG_CHUNK", "10000"))
 PAGECACHE_TIMEOUT = float(os.environ.get("PAGECACHE_TIMEOUT", "0.1"))
 # How long a reader of a public page waits for the app, at most (nginx, the waiting room, the
 # lease): pagecache/leases.py says why 5 s. Launchers render nginx's config with the same value.

@@ -112,7 +112,7 @@ SWARM = (*READERS, "comes back", *EDITS, *FAULTS, *SCHEDULING, "forget", "memcac
 
 def _stores(op):
     return op.method in ("set", "set_many", "add", "cas", "append") or (
-        op.method == "raw_command" and op.args[0].startswith(b"ms ")
+        op.method == "raw_command" and op.args[0][:3] in (b"ms ", b"ma ")
     )
 
 
@@ -488,7 +488,9 @@ class PageCacheHistories(RuleBasedStateMachine):
         for item, body in ((key, page), (grace.grace_key(key), copy)):
             if body is not None:
                 for tag in self.writer(server, item, host, address)[1]:
-                    listed = {tags.page_of(entry) for entry in tags.entries(real.get(tags.TAG_PREFIX + tag))}
+                    counter = real.get(tags.TAG_PREFIX + tag)
+                    lists = real.get_many(tags.chunks(tag, counter)).values()
+                    listed = {tags.page_of(entry) for raw in lists for entry in tags.entries(raw)}
                     if key not in listed:
                         what = "page" if item == key else "grace copy"
                         raise Unreachable(f"{host}{address}: its {what} is not listed under {tag}")

@@ -295,6 +295,15 @@ def _real_client(server):
     return Client((host, int(port)), connect_timeout=5, timeout=5, no_delay=True)
 
 
+LIFETIMES = (b"T", b"N")  # a meta command's flags that give a lifetime: its own, and an item it creates
+
+
+def _scaled(word):
+    return (
+        word[:1] + b"%d" % (int(word[1:]) * SCALE) if word[:1] in LIFETIMES and word[1:].isdigit() else word
+    )
+
+
 def _stretched(op):
     """The command as sent to memcached: lifetimes SCALE times longer (the clock is the scheduler's)."""
     args, kwargs = list(op.args), dict(op.kwargs)
@@ -302,10 +311,7 @@ def _stretched(op):
         kwargs["expire"] = kwargs["expire"] * SCALE
     if op.method == "raw_command":
         line, _, rest = args[0].partition(b"\r\n")
-        words = [
-            b"T%d" % (int(word[1:]) * SCALE) if word.startswith(b"T") and word[1:].isdigit() else word
-            for word in line.split()
-        ]
+        words = [_scaled(word) for word in line.split()]
         args[0] = b" ".join(words) + (b"\r\n" + rest if rest else b"")
     return args, kwargs
 

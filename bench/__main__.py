@@ -25,6 +25,7 @@ from bench import (
     pool,
     purges,
     queue,
+    scale,
     slow,
     staleness,
     stalls,
@@ -102,6 +103,20 @@ def stall_lines(s):
         "",
         *_rows(["measure", "value"], list(s.items())[3:]),
     ]
+
+
+def scale_lines(s):
+    header = list(s["rows"][0])
+    return [
+        f"One tag over more and more stored pages ({scale.PAGE_BYTES} byte pages, grace on, memcached "
+        f"-m {s['memory MB']} -M), stored by the site's own code, then purged by one edit:",
+        "",
+        *_rows(header, [[f"{value:,}" if isinstance(value, int) else value for value in row.values()]
+                        for row in s["rows"]]),
+        "",
+        "A render's store (lease, page and copies, lists, check, confirmation), median: "
+        + ", ".join(f"{name} {value}" for name, value in s["render with tags"].items()) + ".",
+    ]  # fmt: skip
 
 
 def migration_lines(m):
@@ -218,8 +233,8 @@ def queue_lines(q):
 def table(results):
     sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
     for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
-                        ("stalls", stall_lines),
-                        ("slow", slow_lines), ("grace", grace_lines), ("purges", purges_lines),
+                        ("stalls", stall_lines), ("slow", slow_lines), ("grace", grace_lines),
+                        ("purges", purges_lines), ("scale", scale_lines),
                         ("logins", logins_lines), ("queue", queue_lines),
                         ("migrations", migration_lines), ("pool", pool_lines)):  # fmt: skip
         if name in results:
@@ -248,6 +263,7 @@ SECTIONS = {
     "grace": ("grace: an outage of the app, memory per page, hit and miss paths", grace.run),
     "purges": (f"{purges.ACTIONS} publish/unpublish actions, every stored page listed",
                lambda: _on_sqlite(purges.run, "purges")),
+    "scale": (f"one tag over {scale.SIZES[0]:,} to {scale.SIZES[-1]:,} stored pages", scale.run),
     "logins": ("a login flood with the real password hasher", lambda: _on_sqlite(logins.run, "logins")),
     "pool": (f"a pool of {pool.NODES} memcached", pool.run),
     "migrations": (f"the clustered migration on {migrations.ROWS} rows, both modes", migrations.run),

@@ -79,6 +79,7 @@ def _ms(text):
 # The page cache's settings for a bench that calls the site's code in its own process.
 SITE_SETTINGS = {
     "PAGECACHE_TIMEOUT": 1.0, "PAGECACHE_TTL": 300, "PAGECACHE_APP_TIMEOUT": 5.0, "PAGECACHE_GRACE": 0,
+    "PAGECACHE_TAG_CHUNK": 10_000,
 }  # fmt: skip
 
 

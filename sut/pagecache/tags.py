@@ -37,6 +37,9 @@ TRIM_ATTEMPTS = 5
 # The counter outlives every chunk it counts (a chunk's lifetime is renewed after its place is).
 COUNTER_MARGIN = 60
 READ_BATCH = 100  # chunks read at once
+# Items deleted at once: commands and answers of a batch fit the sockets' buffers (a batch of
+# millions would fill both, each side waiting for the other to read).
+DELETE_BATCH = 1000
 
 
 def tag_response(response, *tags):
@@ -150,8 +153,10 @@ def delete_listed(node, listings, withdrawn=()):
     for name, (found, _) in listings.items():
         reach = grace.all_items if _withdrawn(name, withdrawn) else grace.page_items
         items.update(item for listed in found for item in reach(page_of(listed)))
-    if items:
-        node.confirmed(lambda c: c.delete_many(sorted(items), noreply=False))
+    items = sorted(items)
+    for start in range(0, len(items), DELETE_BATCH):
+        batch = items[start : start + DELETE_BATCH]
+        node.confirmed(lambda c, b=batch: c.delete_many(b, noreply=False))
     return listed_pages(listings)
 
 

@@ -29,7 +29,7 @@ import greenlet
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from hypothesis import note
 from hypothesis import strategies as st
@@ -54,6 +54,9 @@ KIND_PREFIXES = {
 }
 KINDS = ("page", *KIND_PREFIXES)
 POST = st.integers(0, POSTS - 1)
+# Entries a chunk of a tag's list holds, drawn for each history: lists spanning several items,
+# or each in one.
+CHUNKS = (2, 10_000)
 
 
 class StalePage(AssertionError):
@@ -178,9 +181,10 @@ class PageCacheHistories(RuleBasedStateMachine):
         self.failed = False
         self.off = frozenset()
 
-    @initialize(off=st.sets(st.sampled_from(SWARM), max_size=len(SWARM) - 3))
-    def content(self, off):
+    @initialize(off=st.sets(st.sampled_from(SWARM), max_size=len(SWARM) - 3), chunk=st.sampled_from(CHUNKS))
+    def content(self, off, chunk):
         self.off = off
+        self.undo.enter_context(override_settings(PAGECACHE_TAG_CHUNK=chunk))
         author = User.objects.get_or_create(username="erin", defaults={"first_name": "Erin"})[0]
         published = timezone.now() - timedelta(hours=1)
         for n in range(POSTS):

@@ -1,0 +1,158 @@
+"""The page cache as the site grows: one tag over 1,000 to 1,000,000 stored pages.
+
+For each size, on a memcached of its own (started as the stack starts it, with MEMORY_MB), the
+site's own code stores that many pages under one tag (`renders.Render.store`: lease, page,
+grace copy and mark, the tag's counter and chunk, the check, the confirmation), in PROCESSES
+processes; then every page is looked for (none may be missing: no purge but an edit's), memcached's
+bytes are read, and one edit's purge of the tag is timed (`purge.purge_tags`), after which none
+may be left. Then a render's store against the number of tags it lists.
+"""
+
+import hashlib
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.test import override_settings
+from pymemcache.client.base import Client
+
+from bench.http import SITE_SETTINGS
+from stack import binaries
+from stack.ports import LOOPBACK, free_port
+from stack.processes import Child, wait_until
+
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
+PAGE_BYTES = 1_000
+MEMORY_MB = 6_144
+PROCESSES = 2 * (os.cpu_count() or 1)
+SLICE = 1000  # pages a worker stores at a time
+GRACE = 24 * 3600
+TAG_COUNTS = (1, 10, 100)
+STORES = 200
+
+
+def _key(number):
+    return hashlib.md5(f"localhost/archive/{number}/".encode()).hexdigest()
+
+
+def _memcached(folder):
+    port = free_port()
+    argv = [
+        binaries.find("memcached"),
+        "-l",
+        LOOPBACK,
+        "-p",
+        port,
+        "-U",
+        "0",
+        "-m",
+        MEMORY_MB,
+        "-I",
+        "2m",
+        "-M",
+    ]
+    argv += ["-u", "root"] if os.geteuid() == 0 else []
+    child = Child("memcached", argv, Path(folder) / "memcached.log").start()
+    address = f"{LOOPBACK}:{port}"
+    wait_until(lambda: _stats(address) is not None, 10, what="memcached to answer")
+    return child, address
+
+
+def _stats(address):
+    host, port = address.split(":")
+    try:
+        client = Client((host, int(port)), connect_timeout=1, timeout=5)
+        try:
+            return {name.decode(): value for name, value in client.stats().items()}
+        finally:
+            client.close()
+    except OSError:
+        return None
+
+
+def _store(keys, body, page_tags):
+    from pagecache import renders
+
+    for key in keys:
+        render = renders.Render(key)
+        render.store(body, page_tags, 300)
+        render.release()
+
+
+def _fresh_connections():
+    """A forked worker's own connections (the parent's are not to be shared)."""
+    from pagecache import store
+
+    store._local.__dict__.clear()
+
+
+def _stored(keys):
+    from pagecache import store
+
+    found = 0
+    for start in range(0, len(keys), 1000):
+        batch = keys[start : start + 1000]
+        found += len(store.node_for(batch[0]).get_many(batch) or {})
+    return found
+
+
+def _size(address, count):
+    from pagecache import purge, store
+
+    store.node_for("").client().flush_all(noreply=False)
+    keys, body = [_key(number) for number in range(count)], b"x" * PAGE_BYTES
+    began = time.monotonic()
+    slices = [keys[start : start + SLICE] for start in range(0, count, SLICE)]
+    with multiprocessing.get_context("fork").Pool(PROCESSES, initializer=_fresh_connections) as pool:
+        pool.starmap(_store, [(part, body, ["post-list"]) for part in slices])
+    storing = time.monotonic() - began
+    stored, stats = _stored(keys), _stats(address)
+    began = time.monotonic()
+    purged = purge.purge_tags(["post-list"])
+    purging = time.monotonic() - began
+    return {
+        "pages": count,
+        "stored before the edit": stored,
+        "memcached bytes per page": round(int(stats["bytes"]) / count),
+        "page bytes": PAGE_BYTES,
+        "pages stored per s": round(count / storing),
+        "purge s": round(purging, 3),
+        "pages purged per s": round(purged / purging),
+        "left after the edit": _stored(keys),
+    }
+
+
+def _tags_cost():
+    """Median ms of a render's store with 1, 10 and 100 tags."""
+    from pagecache import store
+
+    costs, body = {}, b"x" * PAGE_BYTES
+    for count in TAG_COUNTS:
+        store.node_for("").client().flush_all(noreply=False)
+        page_tags, timings = [f"tag:{number}" for number in range(count)], []
+        for number in range(STORES):
+            began = time.perf_counter()
+            _store([_key(number)], body, page_tags)
+            timings.append(time.perf_counter() - began)
+        costs[f"{count} tags ms"] = round(statistics.median(timings) * 1000, 3)
+    return costs
+
+
+def run():
+    if not settings.configured:
+        settings.configure(**SITE_SETTINGS)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
+        child, address = _memcached(folder)
+        try:
+            with override_settings(PAGECACHE_MEMCACHED=address, PAGECACHE_GRACE=GRACE):
+                rows = []
+                for count in SIZES:
+                    rows.append(_size(address, count))
+                    print(f"bench: scale: {count:,} pages: {rows[-1]}", flush=True)
+                return {"rows": rows, "render with tags": _tags_cost(), "memory MB": MEMORY_MB}
+        finally:
+            child.stop()

@@ -68,6 +68,7 @@ export IMPACT_PTH
 
 bench: deps venv
 	@./stack/install-debian-packages bench/debian-packages.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r bench/requirements.txt
 	$(BIN)/python -m bench $(BENCH)
 
 clean:

@@ -22,6 +22,7 @@ from bench import (
     http,
     logins,
     migrations,
+    plots,
     pool,
     purges,
     queue,
@@ -273,6 +274,9 @@ SECTIONS = {
 }  # fmt: skip
 
 
+PLOTS = {"scale": plots.scale}  # the sections whose results are also drawn (docs/images/)
+
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")  # the same road as Ctrl-C: every stack stopped
 
@@ -293,6 +297,9 @@ def main(argv):
         label, run = SECTIONS[name]
         print(f"bench: {label} ...", flush=True)
         results[name] = run()
+        if name in PLOTS:
+            for image in PLOTS[name](results[name]):
+                print(f"bench: plotted {image}", flush=True)
         results["seconds"] = round(time.monotonic() - began, 1)
         saved.write_text(json.dumps(results, indent=2) + "\n")
         (RESULTS / "bench.md").write_text(table(results))

@@ -1,11 +1,13 @@
 """The page cache as the site grows: one tag over 1,000 to 1,000,000 stored pages.
 
-For each size, on a memcached of its own (started as the stack starts it, with MEMORY_MB), the
-site's own code stores that many pages under one tag (`renders.Render.store`: lease, page,
-grace copy and mark, the tag's counter and chunk, the check, the confirmation), in PROCESSES
-processes; then every page is looked for (none may be missing: no purge but an edit's), memcached's
-bytes are read, and one edit's purge of the tag is timed (`purge.purge_tags`), after which none
-may be left. Then a render's store against the number of tags it lists.
+For each size, on the local stack with memcached given MEMORY_MB (nginx's first level off: every
+hit is memcached's), the site's own code stores that many pages under one tag
+(`renders.Render.store`: lease, page, grace copy and mark, the tag's counter and chunk, the
+check, the confirmation), in PROCESSES processes; then every page is looked for (none may be
+missing: no purge but an edit's), memcached's bytes are read, wrk asks nginx for pages drawn at
+random among them (every answer a hit: a miss would reach the app, which answers 404), and one
+edit's purge of the tag is timed (`purge.purge_tags`), after which none may be left. Then a
+render's store against the number of tags it lists.
 """
 
 import hashlib
@@ -20,10 +22,9 @@ from django.conf import settings
 from django.test import override_settings
 from pymemcache.client.base import Client
 
-from bench.http import SITE_SETTINGS
-from stack import binaries
-from stack.ports import LOOPBACK, free_port
-from stack.processes import Child, wait_until
+from bench.http import SITE_SETTINGS, wrk
+from stack.local import LocalStack
+from stack.manage import check as manage
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 PAGE_BYTES = 1_000
@@ -39,39 +40,24 @@ def _key(number):
     return hashlib.md5(f"localhost/archive/{number}/".encode()).hexdigest()
 
 
-def _memcached(folder):
-    port = free_port()
-    argv = [
-        binaries.find("memcached"),
-        "-l",
-        LOOPBACK,
-        "-p",
-        port,
-        "-U",
-        "0",
-        "-m",
-        MEMORY_MB,
-        "-I",
-        "2m",
-        "-M",
-    ]
-    argv += ["-u", "root"] if os.geteuid() == 0 else []
-    child = Child("memcached", argv, Path(folder) / "memcached.log").start()
-    address = f"{LOOPBACK}:{port}"
-    wait_until(lambda: _stats(address) is not None, 10, what="memcached to answer")
-    return child, address
-
-
 def _stats(address):
     host, port = address.split(":")
+    client = Client((host, int(port)), connect_timeout=1, timeout=5)
     try:
-        client = Client((host, int(port)), connect_timeout=1, timeout=5)
-        try:
-            return {name.decode(): value for name, value in client.stats().items()}
-        finally:
-            client.close()
-    except OSError:
-        return None
+        return {name.decode(): value for name, value in client.stats().items()}
+    finally:
+        client.close()
+
+
+def _hits(stack, count, folder):
+    """wrk on pages drawn at random among count (the same draws at every size)."""
+    script = Path(folder) / "random-pages.lua"
+    script.write_text(
+        "math.randomseed(1)\n"
+        f"request = function() return wrk.format('GET', '/archive/' .. math.random(0, {count - 1}) .. '/',"
+        " {Host = 'localhost'}) end\n"
+    )
+    return wrk(stack.base_url + "/", ["-s", str(script)])
 
 
 def _store(keys, body, page_tags):
@@ -100,7 +86,7 @@ def _stored(keys):
     return found
 
 
-def _size(address, count):
+def _size(stack, count, folder):
     from pagecache import purge, store
 
     store.node_for("").client().flush_all(noreply=False)
@@ -110,7 +96,8 @@ def _size(address, count):
     with multiprocessing.get_context("fork").Pool(PROCESSES, initializer=_fresh_connections) as pool:
         pool.starmap(_store, [(part, body, ["post-list"]) for part in slices])
     storing = time.monotonic() - began
-    stored, stats = _stored(keys), _stats(address)
+    stored, stats = _stored(keys), _stats(stack.memcached)
+    hits = _hits(stack, count, folder)
     began = time.monotonic()
     purged = purge.purge_tags(["post-list"])
     purging = time.monotonic() - began
@@ -120,6 +107,8 @@ def _size(address, count):
         "memcached bytes per page": round(int(stats["bytes"]) / count),
         "page bytes": PAGE_BYTES,
         "pages stored per s": round(count / storing),
+        "hits per s": round(hits["rps"]),
+        "hit p99 ms": hits["p99_ms"],
         "purge s": round(purging, 3),
         "pages purged per s": round(purged / purging),
         "left after the edit": _stored(keys),
@@ -146,13 +135,14 @@ def run():
     if not settings.configured:
         settings.configure(**SITE_SETTINGS)
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
-        child, address = _memcached(folder)
-        try:
-            with override_settings(PAGECACHE_MEMCACHED=address, PAGECACHE_GRACE=GRACE):
-                rows = []
-                for count in SIZES:
-                    rows.append(_size(address, count))
-                    print(f"bench: scale: {count:,} pages: {rows[-1]}", flush=True)
-                return {"rows": rows, "render with tags": _tags_cost(), "memory MB": MEMORY_MB}
-        finally:
-            child.stop()
+        database = f"sqlite:///{Path(folder) / 'scale.sqlite3'}"
+        with (
+            LocalStack(database, nginx_options={"l1": False}, memcached_mb=MEMORY_MB) as stack,
+            override_settings(PAGECACHE_MEMCACHED=stack.memcached, PAGECACHE_GRACE=GRACE),
+        ):
+            manage(stack.app_env(), "migrate", "--noinput")
+            rows = []
+            for count in SIZES:
+                rows.append(_size(stack, count, folder))
+                print(f"bench: scale: {count:,} pages: {rows[-1]}", flush=True)
+            return {"rows": rows, "render with tags": _tags_cost(), "memory MB": MEMORY_MB}

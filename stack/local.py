@@ -22,7 +22,7 @@ class LocalStack:
     owns_database = False
 
     def __init__(self, database_url=None, *, env=None, port=None, gunicorn_workers=2, nginx_options=None,
-                 pause_point=False, memcached_nodes=1):  # fmt: skip
+                 pause_point=False, memcached_nodes=1, memcached_mb=64):  # fmt: skip
         self.database_url = database_url
         self.extra_env = dict(env or {})
         self.gunicorn_workers = gunicorn_workers
@@ -33,6 +33,7 @@ class LocalStack:
         if memcached_nodes < 1:
             raise StackError(f"{memcached_nodes} memcached nodes: a stack needs at least one")
         self.memcached_names = memcached_names(memcached_nodes)
+        self.memcached_mb = memcached_mb  # each node's memory (bench: a big site)
         self.memcached_ports = {name: free_port() for name in self.memcached_names}
         self.app_port = free_port()
         self.waitroom_port = free_port()
@@ -111,7 +112,7 @@ class LocalStack:
             "-U",
             "0",
             "-m",
-            "64",
+            str(self.memcached_mb),
             "-I",
             "2m",
             "-M",

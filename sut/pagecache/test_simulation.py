@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, Phase, seed, settings, stateful
 from pagecache.simulation.machine import PageCacheHistories
 from pagecache.tests import HAVE_MEMCACHED, WithMemcached
 
-EXAMPLES = int(os.environ.get("SIMULATION_EXAMPLES", "500"))
-STEPS = int(os.environ.get("SIMULATION_STEPS", "40"))
+EXAMPLES = int(os.environ.get("SIMULATION_EXAMPLES", "700"))
+STEPS = int(os.environ.get("SIMULATION_STEPS", "30"))
 SEED = int(os.environ.get("SIMULATION_SEED", "0"))
 SECONDS = float(os.environ.get("SIMULATION_SECONDS", "0"))  # 0: one batch of EXAMPLES
 # 0: report the first history found as it is, without shrinking it (make mutants: found is enough).

@@ -147,10 +147,14 @@ class Render:
         return False
 
     def confirm(self, ttl):
-        """The page lives ttl, its grace copy and mark grace.ttl(): each if it is still this render's."""
-        for key, (value, token) in self.stored.items():
-            self.node.confirm(key, value, token, ttl if key == self.key else grace.ttl())
-        return True
+        """The page lives ttl, its grace copy and mark grace.ttl(): each if it is still this render's.
+        Whether the page is stored: not when its provisional lifetime ended first (a render slower
+        than that between put and confirm), or it was purged meanwhile."""
+        confirmed = {
+            key: self.node.confirm(key, value, token, ttl if key == self.key else grace.ttl())
+            for key, (value, token) in self.stored.items()
+        }
+        return confirmed[self.key]
 
     def forget(self):
         self.node.delete_many(grace.all_items(self.key))

@@ -21,6 +21,8 @@ def scale(results, folder=IMAGES):
             [("memcached bytes per page", "memcached"), ("page bytes", "the page itself")],
         ),
         "scale-purge.png": ("one edit's purge of the tag, seconds", [("purge s", "purge")]),
+        "scale-hits.png": ("hits per second through nginx", [("hits per s", "pages drawn at random")]),
+        "scale-hit-p99.png": ("a hit's p99 latency, ms", [("hit p99 ms", "pages drawn at random")]),
         "scale-rates.png": (
             "pages per second",
             [("pages stored per s", "stored (renders)"), ("pages purged per s", "purged (one edit)")],

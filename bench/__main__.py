@@ -31,6 +31,7 @@ from bench import (
     staleness,
     stalls,
     suite,
+    zipf,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -49,20 +50,23 @@ def _rows(header, rows):
 def _target(name):
     if name == "hit p99 / varnish p99":
         return "≤ 1.0"
+    if name == "hit CPU per request / varnish's":
+        return "≤ 0.67"
     return f"≥ {TARGETS[name]}" if name in TARGETS else ""
 
 
 def http_lines(h):
     paths = [
-        (name, f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['max_ms']:.2f}")
+        (name, f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", f"{r['max_ms']:.2f}",
+         f"{r['cpu_us']:.1f}" if "cpu_us" in r else "")
         for name, r in h["paths"].items()
-    ]
+    ]  # fmt: skip
     ratios = [(name, f"{value:.2f}", _target(name)) for name, value in h["ratios"].items()]
     return [
         f"One {h['page_bytes']} byte page; wrk {h['wrk']}; nginx with {h['nginx_workers']} workers; "
         "all on loopback, one run.",
         "",
-        *_rows(["path", "req/s", "p50 ms", "p99 ms", "max ms"], paths),
+        *_rows(["path", "req/s", "p50 ms", "p99 ms", "max ms", "server CPU µs a request"], paths),
         "",
         *_rows(["ratio", "measured", "target"], ratios),
     ]
@@ -118,6 +122,16 @@ def scale_lines(s):
         "A render's store (lease, page and copies, lists, check, confirmation), median: "
         + ", ".join(f"{name} {value}" for name, value in s["render with tags"].items()) + ".",
     ]  # fmt: skip
+
+
+def zipf_lines(z):
+    return [
+        f"The hit ratio at a fixed memory: {z['requests']:,} requests over {z['pages']:,} posts drawn from a "
+        f"Zipf law, {zipf.READERS} readers at once, from cold; memcached -m {z['memory MB']} (-M) against "
+        f"Varnish -s malloc,{z['memory MB']}m:",
+        "",
+        *_rows(["measure", "value"], list(z.items())[3:]),
+    ]
 
 
 def migration_lines(m):
@@ -235,7 +249,7 @@ def table(results):
     sections = [[f"# Benchmarks, {results['when']} ({results['machine']})"]]
     for name, lines in (("http", http_lines), ("crowds", crowd_lines), ("staleness", staleness_lines),
                         ("stalls", stall_lines), ("slow", slow_lines), ("grace", grace_lines),
-                        ("purges", purges_lines), ("scale", scale_lines),
+                        ("purges", purges_lines), ("scale", scale_lines), ("zipf", zipf_lines),
                         ("logins", logins_lines), ("queue", queue_lines),
                         ("migrations", migration_lines), ("pool", pool_lines)):  # fmt: skip
         if name in results:
@@ -265,6 +279,7 @@ SECTIONS = {
     "purges": (f"{purges.ACTIONS} publish/unpublish actions, every stored page listed",
                lambda: _on_sqlite(purges.run, "purges")),
     "scale": (f"one tag over {scale.SIZES[0]:,} to {scale.SIZES[-1]:,} stored pages", scale.run),
+    "zipf": (f"the hit ratio at {zipf.MEMORY_MB} MB, against Varnish", zipf.run),
     "logins": ("a login flood with the real password hasher", lambda: _on_sqlite(logins.run, "logins")),
     "pool": (f"a pool of {pool.NODES} memcached", pool.run),
     "migrations": (f"the clustered migration on {migrations.ROWS} rows, both modes", migrations.run),

@@ -54,17 +54,40 @@ def get(url, host=None):
 RENDER_HEADERS = ["-H", "Authorization: Basic eDp4"]
 
 
-def wrk(url, extra=()):
-    """req/s, p50, p99 and max latency (ms) from one wrk run."""
+def wrk(url, extra=(), servers=()):
+    """req/s, p50, p99 and max latency (ms) from one wrk run; with servers (pids), the CPU
+    seconds their processes and their children spent, per request (µs)."""
     argv = [shutil.which("wrk"), *WRK, *extra, url]
+    before = cpu_seconds(servers)
     out = subprocess.run(argv, capture_output=True, text=True).stdout
+    spent = cpu_seconds(servers) - before
+    requests = int(re.search(r"(\d+) requests in", out)[1])
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     latency = {p: _ms(re.search(rf"^\s+{p}%\s+([\d.]+\w+)", out, re.M)[1]) for p in ("50", "99")}
     slowest = _ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+\w+)", out, re.M)[1])
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors[1]} error responses during the run:\n{out}")
-    return {"rps": rate, "p50_ms": latency["50"], "p99_ms": latency["99"], "max_ms": slowest}
+    measured = {"rps": rate, "p50_ms": latency["50"], "p99_ms": latency["99"], "max_ms": slowest}
+    return measured | ({"cpu_us": spent / requests * 1e6} if servers else {})
+
+
+def cpu_seconds(pids):
+    """User and system CPU seconds of the processes and all their descendants, from /proc."""
+    total, seen, todo = 0.0, set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            tasks = Path(f"/proc/{pid}/task").iterdir()
+            todo += [int(child) for task in tasks for child in (task / "children").read_text().split()]
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _median(rows):
@@ -122,10 +145,10 @@ def static_server(run, body, workers):
     return child, f"http://{LOOPBACK}:{port}{PAGE}"
 
 
-def varnish(run, app_port):
+def varnish(run, app_port, memory="64m"):
     port = free_port()
     argv = [binaries.find("varnishd"), "-F", "-j", "none", "-n", run / "varnish", "-a", f"{LOOPBACK}:{port}",
-            "-b", f"{LOOPBACK}:{app_port}", "-s", "malloc,64m", "-p", "thread_pools=1"]  # fmt: skip
+            "-b", f"{LOOPBACK}:{app_port}", "-s", f"malloc,{memory}", "-p", "thread_pools=1"]  # fmt: skip
     child = Child("varnish", argv, run / "varnish.log").start()
     wait_until(lambda: health.http_ok(LOOPBACK, port, "/health/"), 20, what="varnish")
     return child, f"http://{LOOPBACK}:{port}{PAGE}"
@@ -155,11 +178,17 @@ def run(workers=1):
             hit_url = stack.base_url + PAGE
             render_url = f"{stack.app_url}{PAGE}"
             urls = {"static": static_url, "hit": hit_url, "varnish": varnish_url, "render": render_url}
+            # The servers whose CPU a request costs: nginx and memcached on the hit path, varnishd.
+            servers = {
+                "hit": [stack.children[name].process.pid for name in ("nginx", *stack.memcached_names)],
+                "varnish": [cache.process.pid],
+            }
             runs = {name: [] for name in urls}
             # Interleaved rounds, the median of each: a passing load on the machine hits all alike.
             for _ in range(ROUNDS):
                 for name, url in urls.items():
-                    runs[name].append(wrk(url, RENDER_HEADERS if name == "render" else ()))
+                    extra = RENDER_HEADERS if name == "render" else ()
+                    runs[name].append(wrk(url, extra, servers.get(name, ())))
         with LocalStack(db, nginx_options={"worker_processes": workers, "l1": False}) as classic:
             get(classic.base_url + PAGE)
             runs["hit without L1"] = [wrk(classic.base_url + PAGE) for _ in range(ROUNDS)]
@@ -175,5 +204,6 @@ def run(workers=1):
         "hit/render": paths["hit"]["rps"] / paths["render"]["rps"],
         "hit p99 / varnish p99": paths["hit"]["p99_ms"] / paths["varnish"]["p99_ms"],
         "hit without L1/varnish": paths["hit without L1"]["rps"] / paths["varnish"]["rps"],
+        "hit CPU per request / varnish's": paths["hit"]["cpu_us"] / paths["varnish"]["cpu_us"],
     }
     return results

@@ -34,7 +34,8 @@ ROUNDS = 6
 STORES = 300
 
 
-def _stats(stack):
+def memcached_stats(stack):
+    """memcached's `stats`, names as text."""
     return {k.decode(): v for k, v in Client((LOOPBACK, stack.memcached_port)).stats().items()}
 
 
@@ -83,9 +84,9 @@ def _prepare(stack):
     create_page(stack)
     posts = published_posts(stack, "grace", PAGES - 2, body="lorem ipsum " * 1500)
     uris = ["/", "/blog/benchmark/", *posts]
-    before = _stats(stack)["bytes"]
+    before = memcached_stats(stack)["bytes"]
     _read_all(stack, uris)
-    return uris, (_stats(stack)["bytes"] - before) / len(uris)
+    return uris, (memcached_stats(stack)["bytes"] - before) / len(uris)
 
 
 def _measure(stacks):

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import override_settings
-from pymemcache.client.base import Client
 
+from bench.grace import memcached_stats
 from bench.http import SITE_SETTINGS, wrk
 from stack.local import LocalStack
 from stack.manage import check as manage
@@ -41,15 +41,6 @@ def _key(number):
     return hashlib.md5(f"localhost/archive/{number}/".encode()).hexdigest()
 
 
-def _stats(address):
-    host, port = address.split(":")
-    client = Client((host, int(port)), connect_timeout=1, timeout=5)
-    try:
-        return {name.decode(): value for name, value in client.stats().items()}
-    finally:
-        client.close()
-
-
 def _hits(stack, count, folder):
     """wrk on pages drawn at random among count (the same draws at every size)."""
     script = Path(folder) / "random-pages.lua"
@@ -62,7 +53,8 @@ def _hits(stack, count, folder):
 
 
 def _store(keys, body, page_tags):
-    """How many of the renders did not store their page (memcached did not answer in time)."""
+    """How many of the renders did not store their page (memcached did not answer in time, or
+    their confirmation came after the provisional lifetime)."""
     from pagecache import renders
 
     failed = 0
@@ -100,7 +92,7 @@ def _size(stack, count, folder):
     with multiprocessing.get_context("fork").Pool(PROCESSES, initializer=_fresh_connections) as pool:
         failed = sum(pool.starmap(_store, [(part, body, ["post-list"]) for part in slices]))
     storing = time.monotonic() - began
-    stored, stats = _stored(keys), _stats(stack.memcached)
+    stored, stats = _stored(keys), memcached_stats(stack)
     hits = _hits(stack, count, folder)
     began = time.monotonic()
     purged = purge.purge_tags(["post-list"])

@@ -93,7 +93,17 @@ def chunk(tag, number):
 
 def tag_of(name):
     """The tag a chunk's name belongs to."""
-    return name[len(TAG_PREFIX) :].rsplit("#", 1)[0]
+    return _position(name)[0]
+
+
+def _position(name):
+    """(tag, chunk number) of a chunk's name: chunks in their order."""
+    tag, number = name[len(TAG_PREFIX) :].rsplit("#", 1)
+    return tag, int(number)
+
+
+def _batches(items, size):
+    return (items[start : start + size] for start in range(0, len(items), size))
 
 
 def chunks(tag, counter):
@@ -109,8 +119,7 @@ def read(node, page_tags):
     counters = node.confirmed(lambda c: c.get_many([TAG_PREFIX + tag for tag in page_tags]))
     names = [name for tag in page_tags for name in chunks(tag, counters.get(TAG_PREFIX + tag))]
     found = {}
-    for start in range(0, len(names), READ_BATCH):
-        batch = names[start : start + READ_BATCH]
+    for batch in _batches(names, READ_BATCH):
         found.update(node.confirmed(lambda c, b=batch: c.gets_many(b)))
     return {name: (entries(value), cas) for name, (value, cas) in found.items()}
 
@@ -153,9 +162,7 @@ def delete_listed(node, listings, withdrawn=()):
     for name, (found, _) in listings.items():
         reach = grace.all_items if _withdrawn(name, withdrawn) else grace.page_items
         items.update(item for listed in found for item in reach(page_of(listed)))
-    items = sorted(items)
-    for start in range(0, len(items), DELETE_BATCH):
-        batch = items[start : start + DELETE_BATCH]
+    for batch in _batches(sorted(items), DELETE_BATCH):
         node.confirmed(lambda c, b=batch: c.delete_many(b, noreply=False))
     return listed_pages(listings)
 
@@ -173,7 +180,7 @@ def trim_read(node, listings, withdrawn=()):
 def _last_of_each_page(listings):
     """The last entry read of each page, for each tag, over its chunks in order."""
     last = {}
-    for name in sorted(listings, key=lambda name: (tag_of(name), int(name.rsplit("#", 1)[1]))):
+    for name in sorted(listings, key=_position):
         for listed in listings[name][0]:
             last[(tag_of(name), page_of(listed))] = listed
     return set(last.values())
@@ -182,8 +189,7 @@ def _last_of_each_page(listings):
 def pages_tagged(node, tag):
     """The page keys listed under tag on node, in their chunks' order (for tests and operators)."""
     listings = read(node, [tag])
-    ordered = sorted(listings, key=lambda name: int(name.rsplit("#", 1)[1]))
-    return [page_of(listed) for name in ordered for listed in listings[name][0]]
+    return [page_of(listed) for name in sorted(listings, key=_position) for listed in listings[name][0]]
 
 
 def _swap(client, name, value, cas):

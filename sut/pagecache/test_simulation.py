@@ -57,13 +57,8 @@ def search(seed_value, examples=EXAMPLES, steps=STEPS):
 @skipUnless(HAVE_MEMCACHED, "memcached is not installed (apt-get install memcached)")
 class SimulationTests(WithMemcached, TestCase):
     servers = 2
-    # Lists of two entries a chunk: a tag of a few pages spans several items.
-    page_cache_settings = {
-        "PAGECACHE_TTL": 300,
-        "PAGECACHE_GRACE": 600,
-        "PAGECACHE_TIMEOUT": 5,
-        "PAGECACHE_TAG_CHUNK": 2,
-    }
+    # Each history draws its lists' chunk size (simulation.machine.CHUNKS).
+    page_cache_settings = {"PAGECACHE_TTL": 300, "PAGECACHE_GRACE": 600, "PAGECACHE_TIMEOUT": 5}
 
     def test_every_history_searched_keeps_the_cache_promises(self):
         PageCacheHistories.servers = [memcached.address for memcached in self.pool]

@@ -91,7 +91,7 @@ READERS = ("arrives", "has read the content", "has stored its page", "is served"
 # (it deletes there next), past its deletion of the pages they name (it trims the lists next),
 # or to its end; answer and run_until_its_next take it on.
 PURGE_STEPS = {
-    "has read the lists": lambda machine, op: op.method == "gets_many" and machine.names(op, "list"),
+    "has read the lists": lambda machine, op: op.method == "gets_many" and machine.is_on(op, "list"),
     "has deleted the pages": lambda machine, op: op.method == "delete_many",
 }
 PURGES = (*PURGE_STEPS, "whole")
@@ -334,10 +334,10 @@ class PageCacheHistories(RuleBasedStateMachine):
 
     def run_until(self, actor, kind):
         """Up to its next command on a key of that kind (for a page: its next write of one)."""
-        while not actor.done and not self.names(actor.op, kind):
+        while not actor.done and not self.is_on(actor.op, kind):
             self.sim.advance(actor)
 
-    def names(self, op, kind):
+    def is_on(self, op, kind):
         """Whether op names a key of that kind (for a page: writes one)."""
         return any(self.kind_of(key) == kind for key in self.named(op, kind))
 
